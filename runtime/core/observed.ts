@@ -1,0 +1,16 @@
+/**
+ * Where the pair's movable things point now, as read from the cloud. Only the resources the
+ * config names are read; the provider batches the reads by resource type (one verification wave).
+ */
+export interface ObservedState {
+  /** Moving private IP -> the interface that holds it now (null: on no interface). */
+  privateIps: Record<string, string | null>;
+  /** Allocation ID -> what the EIP is associated with now (null: not associated). */
+  elasticIps: Record<string, { networkInterfaceId: string | null; privateIp: string | null } | null>;
+  /** routeKey(routeTableId, destination) -> the route's target now (null: no such route). */
+  routes: Record<string, { networkInterfaceId: string | null; target: string; state: string } | null>;
+}
+
+export function routeKey(routeTableId: string, destination: string): string {
+  return `${routeTableId} ${destination}`;
+}

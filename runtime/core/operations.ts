@@ -1,0 +1,65 @@
+import type { NodeId } from "../config/types.js";
+
+/**
+ * One idempotent mutation of the cloud. Each names the exact resource it changes (from the
+ * config) and the state it leaves behind, so repeating it is always safe.
+ */
+export type Operation = AssignPrivateIpsOperation | AssociateAddressOperation | ReplaceRouteOperation;
+export type OperationAction = Operation["action"];
+
+interface OperationBase {
+  /** What is changed, for people: an interface, an allocation, "route table + destination". */
+  target: string;
+  /** The node the operation moves things to. */
+  node: NodeId;
+}
+
+/** Move secondary private IPs onto the active node's interface of one role (AllowReassignment). */
+export interface AssignPrivateIpsOperation extends OperationBase {
+  action: "AssignPrivateIpAddresses";
+  networkInterfaceId: string;
+  role: string;
+  privateIps: string[];
+}
+
+/** Re-associate an Elastic IP to a private IP of the active node's interface (AllowReassociation). */
+export interface AssociateAddressOperation extends OperationBase {
+  action: "AssociateAddress";
+  allocationId: string;
+  networkInterfaceId: string;
+  privateIp: string;
+  role: string;
+}
+
+/** Point an existing route at the active node's interface. */
+export interface ReplaceRouteOperation extends OperationBase {
+  action: "ReplaceRoute";
+  routeTableId: string;
+  destination: RouteDestination;
+  networkInterfaceId: string;
+  role: string;
+}
+
+export type RouteDestination =
+  | { kind: "ipv4"; cidr: string }
+  | { kind: "ipv6"; cidr: string }
+  | { kind: "prefixList"; prefixListId: string };
+
+export function parseDestination(value: string): RouteDestination {
+  if (value.startsWith("pl-")) return { kind: "prefixList", prefixListId: value };
+  return value.includes(":") ? { kind: "ipv6", cidr: value } : { kind: "ipv4", cidr: value };
+}
+
+export function destinationText(destination: RouteDestination): string {
+  return destination.kind === "prefixList" ? destination.prefixListId : destination.cidr;
+}
+
+/** A plan: waves run one after another; the operations of a wave are independent and run in parallel. */
+export interface Plan {
+  activate: NodeId;
+  waves: Operation[][];
+}
+
+export function planOperations(plan: Plan): Operation[] {
+  return plan.waves.flat();
+}

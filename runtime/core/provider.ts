@@ -1,0 +1,52 @@
+import type { AgentConfig } from "../config/types.js";
+import type { ObservedState } from "./observed.js";
+import type { Operation } from "./operations.js";
+import type { StateStore } from "./state.js";
+
+/** The node's own identity, from the instance metadata service. */
+export interface NodeIdentity {
+  instanceId: string;
+  region: string;
+  availabilityZone?: string;
+}
+
+/** One API call as it happened: for the timeline, the JSON report, the metrics and the bench. */
+export interface ApiCallRecord {
+  service: string;
+  action: string;
+  target: string;
+  startedAt: number;
+  ms: number;
+  attempts: number;
+  ok: boolean;
+  errorCode?: string;
+}
+
+export type CallListener = (call: ApiCallRecord) => void;
+
+/** The result of checking one mutating call with DryRun (or the cloud's equivalent). */
+export interface PermissionCheck {
+  action: string;
+  target: string;
+  allowed: boolean;
+  /** Why not, and what to grant. */
+  detail?: string;
+}
+
+/**
+ * What the core needs from a cloud. Implementations call the cloud's official SDK; every
+ * call honours `signal` (the failover deadline) and reports itself to the call listener.
+ */
+export interface CloudProvider {
+  readonly cloud: AgentConfig["cloud"];
+  /** Perform one idempotent operation. Throws HaPairError (classified) when it fails for good. */
+  execute(operation: Operation, signal: AbortSignal): Promise<{ attempts: number }>;
+  /** Read where every address and route of the pair points now, batched by resource type. */
+  observe(signal: AbortSignal): Promise<ObservedState>;
+  /** Check that each operation would be permitted, changing nothing. */
+  checkPermissions(operations: Operation[], signal: AbortSignal): Promise<PermissionCheck[]>;
+  /** The identity of the node this runs on. Throws HaPairError when the metadata service is unreachable. */
+  identity(signal?: AbortSignal): Promise<NodeIdentity>;
+  /** The pair's state object. */
+  readonly stateStore: StateStore;
+}
