@@ -13,6 +13,8 @@ export class HaPairError extends Error {
   readonly resource: string | undefined;
   readonly fix: string | undefined;
   readonly httpStatus: number | undefined;
+  /** HTTP attempts made before giving up, when known. */
+  readonly attempts: number | undefined;
 
   constructor(init: {
     code: string;
@@ -21,6 +23,7 @@ export class HaPairError extends Error {
     resource?: string;
     fix?: string;
     httpStatus?: number;
+    attempts?: number;
     cause?: unknown;
   }) {
     super(init.message, init.cause === undefined ? undefined : { cause: init.cause });
@@ -30,6 +33,7 @@ export class HaPairError extends Error {
     this.resource = init.resource;
     this.fix = init.fix;
     this.httpStatus = init.httpStatus;
+    this.attempts = init.attempts;
   }
 
   /** One line for people: what failed, where, and what to do. */

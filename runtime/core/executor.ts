@@ -1,0 +1,376 @@
+import { randomUUID } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
+import type { AgentConfig, NodeId } from "../config/types.js";
+import { timeBudgets } from "../config/types.js";
+import { describeDifference, differences, pairItems, type Difference } from "./desired.js";
+import { asHaPairError, FencingConflictError, HaPairError } from "./errors.js";
+import { describeOwner, takeOver } from "./fencing.js";
+import type { ObservedState } from "./observed.js";
+import { planOperations, type Operation, type Plan } from "./operations.js";
+import { planFailover } from "./planner.js";
+import type { CloudProvider } from "./provider.js";
+import { CallRecorder, countByAction } from "./recorder.js";
+import type { OperationOutcome, PairState, StoredState } from "./state.js";
+
+export type FailoverOutcome =
+  /** Every item points to the activated node. */
+  | "converged"
+  /** The failover ran but some items still differ (listed in `differences`). */
+  | "not-converged"
+  /** Another node's conditional write won: it owns the pair; nothing was changed. */
+  | "lost-race"
+  /** Another node's failover is still running inside its deadline; nothing was changed. */
+  | "busy"
+  /** Our mutations ran, but another node took the pair over before we recorded the result. */
+  | "superseded"
+  /** Could not take the pair over (state store unreachable, not permitted, ...); nothing was changed. */
+  | "failed";
+
+export type Phase = "prepare" | "fence" | "mutate" | "verify" | "record";
+
+export interface PhaseTiming {
+  phase: Phase;
+  /** Start, relative to the start of the run (ms). */
+  at: number;
+  ms: number;
+  /** Sequential round trips this phase made (a parallel wave counts once). */
+  roundTrips: number;
+}
+
+export interface FailoverReport {
+  outcome: FailoverOutcome;
+  converged: boolean;
+  /** The node that holds the pair after this run: the requested one, or the owner we did not fight. */
+  activeNode: NodeId | null;
+  requestedNode: NodeId;
+  generation: number | null;
+  taskId: string;
+  /** Trigger (fencing write) to converged (verification matched), in ms. */
+  durationMs: number;
+  /** Whole run including the state read before the trigger and the final state write, in ms. */
+  totalMs: number;
+  /** Sequential round trips from trigger to converged: fencing + mutation waves + verification reads. */
+  criticalPathRoundTrips: number;
+  apiCalls: number;
+  apiCallsByAction: Record<string, number>;
+  /** HTTP attempts including retries. */
+  attempts: number;
+  phases: PhaseTiming[];
+  operations: OperationOutcome[];
+  differences: Difference[];
+  owner?: string;
+  error?: { code: string; message: string; fix?: string };
+}
+
+export type FailoverEvent =
+  | { type: "phase-start"; phase: Phase }
+  | { type: "phase-end"; phase: Phase; ms: number }
+  | { type: "operation"; outcome: OperationOutcome }
+  | { type: "verify"; differences: Difference[] };
+
+export interface FailoverOptions {
+  /** The recorder the provider reports its calls to (`createXProvider(config, { onCall: recorder.record })`). */
+  recorder: CallRecorder;
+  /** Who is running the failover, written into the state object. */
+  owner?: { instanceId?: string; host?: string };
+  taskId?: string;
+  onEvent?: (event: FailoverEvent) => void;
+  /** External cancellation (in addition to the config's deadline). */
+  signal?: AbortSignal;
+  now?: () => Date;
+}
+
+/** What is computed before the trigger: the plan and the state object's current version. */
+export interface PreparedFailover {
+  config: AgentConfig;
+  activate: NodeId;
+  plan: Plan;
+  stored: StoredState | null;
+}
+
+export async function prepareFailover(config: AgentConfig, activate: NodeId, provider: CloudProvider, signal?: AbortSignal): Promise<PreparedFailover> {
+  const stored = await provider.stateStore.read(signal);
+  return { config, activate, plan: planFailover(config, activate), stored };
+}
+
+/** prepare + run, for a one-shot command. */
+export async function failover(config: AgentConfig, activate: NodeId, provider: CloudProvider, options: FailoverOptions): Promise<FailoverReport> {
+  const started = performance.now();
+  options.onEvent?.({ type: "phase-start", phase: "prepare" });
+  const mark = options.recorder.calls.length;
+  let prepared: PreparedFailover;
+  try {
+    prepared = await prepareFailover(config, activate, provider, options.signal);
+  } catch (err) {
+    const error = asHaPairError(err);
+    return failedBeforeTrigger(config, activate, options, error, performance.now() - started, mark);
+  }
+  const prepareMs = performance.now() - started;
+  options.onEvent?.({ type: "phase-end", phase: "prepare", ms: prepareMs });
+  const report = await runFailover(prepared, provider, { ...options, callMark: mark });
+  report.phases.unshift({ phase: "prepare", at: 0, ms: prepareMs, roundTrips: 1 });
+  for (const phase of report.phases.slice(1)) phase.at += prepareMs;
+  report.totalMs += prepareMs;
+  return report;
+}
+
+function failedBeforeTrigger(config: AgentConfig, activate: NodeId, options: FailoverOptions, error: HaPairError, ms: number, mark: number): FailoverReport {
+  const calls = options.recorder.since(mark);
+  return {
+    outcome: "failed",
+    converged: false,
+    activeNode: null,
+    requestedNode: activate,
+    generation: null,
+    taskId: options.taskId ?? "",
+    durationMs: 0,
+    totalMs: ms,
+    criticalPathRoundTrips: 0,
+    apiCalls: calls.length,
+    apiCallsByAction: countByAction(calls),
+    attempts: calls.reduce((n, c) => n + c.attempts, 0),
+    phases: [],
+    operations: [],
+    differences: [],
+    error: { code: error.code, message: error.message, ...(error.fix ? { fix: error.fix } : {}) },
+  };
+}
+
+/**
+ * The failover path: fencing write → one parallel mutation wave (two when an EIP follows a
+ * moving IP) → verification wave(s) until the cloud shows the result → final state write.
+ */
+export async function runFailover(
+  prepared: PreparedFailover,
+  provider: CloudProvider,
+  options: FailoverOptions & { callMark?: number },
+): Promise<FailoverReport> {
+  const { config, activate, plan } = prepared;
+  const budgets = timeBudgets(config);
+  const now = options.now ?? (() => new Date());
+  const taskId = options.taskId ?? randomUUID();
+  const mark = options.callMark ?? options.recorder.calls.length;
+  const deadline = AbortSignal.timeout(budgets.deadlineMs);
+  const signal = options.signal ? AbortSignal.any([deadline, options.signal]) : deadline;
+  const started = performance.now();
+  const phases: PhaseTiming[] = [];
+  const timed = async <T>(phase: Phase, roundTrips: (result: T) => number, body: () => Promise<T>): Promise<T> => {
+    options.onEvent?.({ type: "phase-start", phase });
+    const at = performance.now();
+    const result = await body();
+    const ms = performance.now() - at;
+    phases.push({ phase, at: at - started, ms, roundTrips: roundTrips(result) });
+    options.onEvent?.({ type: "phase-end", phase, ms });
+    return result;
+  };
+  const report = (fields: Partial<FailoverReport> & Pick<FailoverReport, "outcome" | "activeNode">): FailoverReport => {
+    const calls = options.recorder.since(mark);
+    return {
+      converged: false,
+      requestedNode: activate,
+      generation: null,
+      taskId,
+      durationMs: 0,
+      totalMs: performance.now() - started,
+      criticalPathRoundTrips: phases.filter((p) => p.phase !== "record" && p.phase !== "prepare").reduce((n, p) => n + p.roundTrips, 0),
+      apiCalls: calls.length,
+      apiCallsByAction: countByAction(calls),
+      attempts: calls.reduce((n, c) => n + c.attempts, 0),
+      phases,
+      operations: [],
+      differences: [],
+      ...fields,
+    };
+  };
+
+  // 1. Fencing: exactly one node may move the pair at a time.
+  let fence;
+  try {
+    fence = await timed("fence", () => 1, () =>
+      takeOver(
+        provider.stateStore,
+        { label: config.label, activate, taskId, owner: { node: activate, ...options.owner }, now: now(), deadlineMs: budgets.deadlineMs },
+        prepared.stored,
+        signal,
+      ),
+    );
+  } catch (err) {
+    const error = asHaPairError(err);
+    return report({ outcome: "failed", activeNode: null, error: errorFields(error, `Could not take the pair over through ${provider.stateStore.location}; nothing was changed.`) });
+  }
+  if (!fence.acquired) {
+    const owner = describeOwner(fence.current, now());
+    return report({
+      outcome: fence.reason,
+      activeNode: fence.current?.activeNode ?? null,
+      generation: fence.current?.generation ?? null,
+      owner,
+      error: {
+        code: fence.reason === "busy" ? "FailoverInProgress" : "LostFencingRace",
+        message: `Not taking over: ${owner}. Nothing was changed.`,
+        fix: fence.reason === "busy"
+          ? `Wait for that failover to finish (its deadline is ${fence.current?.deadlineAt}), then trigger again if this node should be active.`
+          : "Nothing to fix if the other node is meant to be active; otherwise trigger again once it has finished.",
+      },
+    });
+  }
+
+  // 2. Mutation waves: every operation of a wave in parallel, each retried by the SDK under the deadline.
+  const outcomes: OperationOutcome[] = [];
+  for (const wave of plan.waves) {
+    const results = await timed("mutate", () => 1, () => Promise.all(wave.map((op) => runOperation(op, provider, signal))));
+    outcomes.push(...results);
+    for (const outcome of results) options.onEvent?.({ type: "operation", outcome });
+  }
+
+  // 3. Verification: one batched read per resource type; re-read while the cloud's reads lag behind its writes.
+  const verified = await timed("verify", (v) => v.reads, () => verify(config, activate, plan, outcomes, provider, signal, budgets.verifyIntervalMs, options));
+  const durationMs = performance.now() - started;
+  const converged = verified.differences.length === 0 && !verified.error;
+
+  // 4. Record the result, fenced by the ETag of our own takeover. The deadline may have passed:
+  //    the result is recorded anyway, under its own short budget.
+  const failedOps = outcomes.filter((o) => !o.ok);
+  const summary = converged ? undefined : summarize(failedOps, verified.differences, verified.error);
+  const finalState: PairState = {
+    ...fence.state,
+    taskState: converged ? "SUCCEEDED" : "FAILED",
+    finishedAt: now().toISOString(),
+    operations: outcomes,
+    ...(summary ? { error: summary } : {}),
+  };
+  let superseded: string | undefined;
+  let recordError: HaPairError | undefined;
+  await timed("record", () => 1, async () => {
+    try {
+      await provider.stateStore.write(finalState, { ifMatch: fence.etag }, AbortSignal.timeout(budgets.requestMs * 2));
+    } catch (err) {
+      if (err instanceof FencingConflictError) {
+        const current = await provider.stateStore.read(AbortSignal.timeout(budgets.requestMs)).catch(() => null);
+        superseded = describeOwner(current?.state ?? null, now());
+      } else {
+        recordError = asHaPairError(err);
+      }
+    }
+  });
+
+  if (superseded) {
+    return report({
+      outcome: "superseded",
+      activeNode: null,
+      generation: fence.state.generation,
+      durationMs,
+      operations: outcomes,
+      differences: verified.differences,
+      owner: superseded,
+      error: { code: "Superseded", message: `Another node took the pair over while this failover ran: ${superseded}.` },
+    });
+  }
+  const error = !converged
+    ? { code: failedOps[0]?.error?.code ?? verified.error?.code ?? "NotConverged", message: summary ?? "not converged" }
+    : recordError
+      ? errorFields(recordError, `The failover converged but its result could not be recorded in ${provider.stateStore.location}.`)
+      : undefined;
+  return report({
+    outcome: converged ? "converged" : "not-converged",
+    converged,
+    activeNode: activate,
+    generation: fence.state.generation,
+    durationMs,
+    operations: outcomes,
+    differences: verified.differences,
+    ...(error ? { error } : {}),
+  });
+}
+
+async function runOperation(op: Operation, provider: CloudProvider, signal: AbortSignal): Promise<OperationOutcome> {
+  const started = performance.now();
+  try {
+    const { attempts } = await provider.execute(op, signal);
+    return { action: op.action, target: op.target, ok: true, ms: Math.round(performance.now() - started), attempts };
+  } catch (err) {
+    const error = asHaPairError(err);
+    return {
+      action: op.action,
+      target: op.target,
+      ok: false,
+      ms: Math.round(performance.now() - started),
+      attempts: error.attempts ?? 1,
+      error: { code: error.code, message: error.describe() },
+    };
+  }
+}
+
+interface Verification {
+  differences: Difference[];
+  reads: number;
+  error?: HaPairError;
+}
+
+async function verify(
+  config: AgentConfig,
+  activate: NodeId,
+  plan: Plan,
+  outcomes: OperationOutcome[],
+  provider: CloudProvider,
+  signal: AbortSignal,
+  intervalMs: number,
+  options: FailoverOptions,
+): Promise<Verification> {
+  if (pairItems(config).length === 0) return { differences: [], reads: 0 };
+  // Items whose operation failed for good will not change by waiting; others may just be read stale.
+  const failedTargets = new Set(outcomes.filter((o) => !o.ok).map((o) => o.target));
+  const hopeless = (d: Difference) => planOperations(plan).some((op) => failedTargets.has(op.target) && coversItem(op, d));
+  let reads = 0;
+  let last: Difference[] = [];
+  for (;;) {
+    let observed: ObservedState;
+    try {
+      reads += 1;
+      observed = await provider.observe(signal);
+    } catch (err) {
+      return { differences: last, reads, error: asHaPairError(err) };
+    }
+    last = differences(config, activate, observed);
+    options.onEvent?.({ type: "verify", differences: last });
+    if (last.length === 0 || last.every(hopeless)) return { differences: last, reads };
+    try {
+      await sleep(intervalMs, undefined, { signal });
+    } catch {
+      return { differences: last, reads, error: deadlineError(config) };
+    }
+  }
+}
+
+function coversItem(op: Operation, d: Difference): boolean {
+  switch (op.action) {
+    case "AssignPrivateIpAddresses":
+      return d.kind === "secondaryIp" && op.privateIps.includes(d.id);
+    case "AssociateAddress":
+      return d.kind === "elasticIp" && op.allocationId === d.id;
+    case "ReplaceRoute":
+      return d.kind === "route" && op.target === d.id;
+  }
+}
+
+function deadlineError(config: AgentConfig): HaPairError {
+  return new HaPairError({
+    code: "DeadlineExceeded",
+    errorClass: "deadline",
+    message: `The failover deadline (${timeBudgets(config).deadlineMs} ms) passed before the cloud showed every change.`,
+    fix: "Run `ha-pair inspect` to see what still differs; trigger again (it is safe to repeat), or raise timeouts.deadlineMs.",
+  });
+}
+
+function summarize(failed: OperationOutcome[], diffs: Difference[], error?: HaPairError): string {
+  const parts = [
+    ...failed.map((o) => `${o.action} ${o.target} failed: ${o.error?.message ?? "unknown error"}`),
+    ...(error ? [error.describe()] : []),
+    ...diffs.map(describeDifference),
+  ];
+  return parts.join("; ");
+}
+
+function errorFields(error: HaPairError, context: string): { code: string; message: string; fix?: string } {
+  return { code: error.code, message: `${context} ${error.message}`, ...(error.fix ? { fix: error.fix } : {}) };
+}
