@@ -1,86 +1,257 @@
-import type { AgentConfig, NodeId } from "./types.js";
-import { NODE_IDS, timeBudgets } from "./types.js";
+import { isIP } from "node:net";
+import type { NodeId } from "./types.js";
+import { DEFAULT_LABEL_KEY, DEFAULT_NIC_MAP_KEY, DEFAULT_TIMEOUTS, NODE_IDS } from "./types.js";
 import type { ConfigError } from "./validate.js";
 
+/** One segment of a JSON pointer (RFC 6901): ~ and / are escaped. */
+export function pointerSegment(key: string): string {
+  return key.replace(/~/g, "~0").replace(/\//g, "~1");
+}
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
+const asObj = (v: unknown): Obj | undefined => (isObj(v) ? v : undefined);
+const asArray = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+const asString = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
+
 /**
- * Rules a JSON Schema cannot express. The document has already passed the schema, so
- * every field has its declared shape.
+ * The canonical form of a route destination, so that 10.0.0.0/8 and 10.1.2.3/8, or
+ * 2001:DB8::/32 and 2001:0db8:0::/32, are recognised as the same route (EC2 keys a route by its network).
  */
-export function semanticErrors(config: AgentConfig): ConfigError[] {
+export function canonicalDestination(destination: string): string {
+  const slash = destination.indexOf("/");
+  if (slash < 0) return destination; // prefix list ID
+  const address = destination.slice(0, slash);
+  const prefix = Number(destination.slice(slash + 1));
+  const family = isIP(address);
+  if (family === 4) {
+    const value = address.split(".").reduce((acc, octet) => acc * 256 + Number(octet), 0);
+    const size = 2 ** (32 - prefix);
+    const network = Math.floor(value / size) * size;
+    return `${[24, 16, 8, 0].map((shift) => Math.floor(network / 2 ** shift) % 256).join(".")}/${prefix}`;
+  }
+  if (family === 6) {
+    const groups = expandIpv6(address);
+    let bits = groups.map((g) => g.toString(2).padStart(16, "0")).join("");
+    bits = bits.slice(0, prefix).padEnd(128, "0");
+    const words: string[] = [];
+    for (let k = 0; k < 128; k += 16) words.push(parseInt(bits.slice(k, k + 16), 2).toString(16));
+    return `${words.join(":")}/${prefix}`;
+  }
+  return destination;
+}
+
+function expandIpv6(address: string): number[] {
+  let text = address.toLowerCase();
+  // An embedded IPv4 tail (::ffff:10.0.0.1) becomes two 16-bit groups.
+  const v4 = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
+  if (v4) {
+    const [a, b, c, d] = v4.slice(1).map(Number) as [number, number, number, number];
+    text = `${text.slice(0, v4.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const [head = "", tail] = text.split("::");
+  const left = head === "" ? [] : head.split(":");
+  const right = tail === undefined || tail === "" ? [] : tail.split(":");
+  const zeros = tail === undefined ? [] : Array<string>(8 - left.length - right.length).fill("0");
+  return [...left, ...zeros, ...right].map((g) => parseInt(g, 16));
+}
+
+/**
+ * Rules a JSON Schema cannot express. They run on every part of the document the schema
+ * accepted: `broken` lists the paths of the schema's errors, and a value at (or under) one of
+ * them is skipped, so a malformed value is reported once, by the schema, and never breaks a rule here.
+ */
+export function semanticErrors(document: unknown, broken: readonly string[] = []): ConfigError[] {
   const errors: ConfigError[] = [];
   const add = (path: string, message: string) => errors.push({ path, message });
+  const ok = (path: string) => !broken.some((p) => p === path || path.startsWith(`${p}/`) || p === "");
+  const config = asObj(document);
+  if (!config || !ok("")) return errors;
 
-  if (config.nodes.a.instanceId === config.nodes.b.instanceId) {
-    add("/nodes/b/instanceId", `is the same instance as /nodes/a/instanceId (${config.nodes.a.instanceId}); a pair needs two instances`);
+  // --- nodes: two distinct instances, every interface used once -------------------------
+  const nodes = ok("/nodes") ? asObj(config.nodes) : undefined;
+  const node = (id: NodeId) => (ok(`/nodes/${id}`) ? asObj(nodes?.[id]) : undefined);
+  const instanceOf = (id: NodeId) => (ok(`/nodes/${id}/instanceId`) ? asString(node(id)?.instanceId) : undefined);
+  const interfacesOf = (id: NodeId) => (ok(`/nodes/${id}/interfaces`) ? asObj(node(id)?.interfaces) : undefined);
+
+  const instanceA = instanceOf("a");
+  if (instanceA !== undefined && instanceA === instanceOf("b")) {
+    add("/nodes/b/instanceId", `is the same instance as /nodes/a/instanceId (${instanceA}); a pair needs two different instances`);
   }
 
   const eniSeenAt = new Map<string, string>();
-  for (const node of NODE_IDS) {
-    for (const [role, nic] of Object.entries(config.nodes[node].interfaces)) {
-      const path = `/nodes/${node}/interfaces/${role}/id`;
-      const first = eniSeenAt.get(nic.id);
-      if (first) add(path, `${nic.id} is already used at ${first}; every role of every node needs its own interface`);
-      else eniSeenAt.set(nic.id, path);
+  for (const id of NODE_IDS) {
+    for (const [role, nic] of Object.entries(interfacesOf(id) ?? {})) {
+      const path = `/nodes/${id}/interfaces/${pointerSegment(role)}/id`;
+      const eni = ok(path) ? asString(asObj(nic)?.id) : undefined;
+      if (eni === undefined) continue;
+      const first = eniSeenAt.get(eni);
+      if (first) add(path, `${eni} is already used at ${first}; every role of every node needs its own network interface`);
+      else eniSeenAt.set(eni, path);
     }
   }
 
-  const requireRole = (path: string, role: string) => {
-    const missing = NODE_IDS.filter((node: NodeId) => !(role in config.nodes[node].interfaces));
-    if (missing.length > 0) {
-      add(path, `role "${role}" is not an interface of node ${missing.join(" and ")}; add it under ${missing.map((n) => `/nodes/${n}/interfaces`).join(" and ")} or use one of: ${Object.keys(config.nodes.a.interfaces).join(", ")}`);
-    }
+  /** A role used by an address or route must be an interface of both nodes (if both nodes' interfaces are readable). */
+  const requireRole = (path: string, role: string | undefined) => {
+    if (role === undefined || !ok(path)) return;
+    const maps = NODE_IDS.map((id) => [id, interfacesOf(id)] as const);
+    if (maps.some(([, map]) => map === undefined)) return;
+    const missing = maps.filter(([, map]) => !Object.hasOwn(map!, role)).map(([id]) => id);
+    if (missing.length === 0) return;
+    const common = Object.keys(maps[0]![1]!).filter((r) => Object.hasOwn(maps[1]![1]!, r));
+    add(path, `role "${role}" is not an interface of node ${missing.join(" and ")}; add it under ${missing.map((n) => `/nodes/${n}/interfaces`).join(" and ")}${common.length > 0 ? `, or use a role both nodes have: ${common.join(", ")}` : ""}`);
   };
 
-  const movingIpAt = new Map<string, { path: string; role: string }>();
-  (config.addresses?.secondaryIps ?? []).forEach((group, g) => {
-    requireRole(`/addresses/secondaryIps/${g}/role`, group.role);
-    group.ips.forEach((ip, i) => {
-      const path = `/addresses/secondaryIps/${g}/ips/${i}`;
-      const first = movingIpAt.get(ip);
-      // Repeats inside one group are the schema's uniqueItems error; this catches them across groups.
-      if (first) add(path, `${ip} is already listed at ${first.path}; an IP can move with one group only`);
-      else movingIpAt.set(ip, { path, role: group.role });
+  // --- tags: the label and nic map tags must be two different keys ---------------------
+  const tags = ok("/tags") ? asObj(config.tags) : undefined;
+  const labelKey = ok("/tags/labelKey") ? asString(tags?.labelKey) ?? (tags?.labelKey === undefined ? DEFAULT_LABEL_KEY : undefined) : undefined;
+  const nicMapKey = ok("/tags/nicMapKey") ? asString(tags?.nicMapKey) ?? (tags?.nicMapKey === undefined ? DEFAULT_NIC_MAP_KEY : undefined) : undefined;
+  if (labelKey !== undefined && labelKey === nicMapKey) {
+    const at = tags?.nicMapKey !== undefined ? "/tags/nicMapKey" : "/tags/labelKey";
+    add(at, `"${labelKey}" is used for both the label tag and the nic map tag; they must be two different tag keys (defaults: ${DEFAULT_LABEL_KEY}, ${DEFAULT_NIC_MAP_KEY})`);
+  }
+
+  // --- addresses ----------------------------------------------------------------------
+  const addresses = ok("/addresses") ? asObj(config.addresses) : undefined;
+  const movingIpAt = new Map<string, { path: string; role: string | undefined }>();
+  // Whether every moving IP is known: only then can "that IP does not move" be said.
+  const movingKnown = ok("/addresses/secondaryIps") && !broken.some((p) => p.startsWith("/addresses/secondaryIps/"));
+  if (ok("/addresses/secondaryIps")) {
+    asArray(addresses?.secondaryIps).forEach((item, g) => {
+      const base = `/addresses/secondaryIps/${g}`;
+      const group = ok(base) ? asObj(item) : undefined;
+      if (!group) return;
+      const role = ok(`${base}/role`) ? asString(group.role) : undefined;
+      requireRole(`${base}/role`, role);
+      if (!ok(`${base}/ips`)) return;
+      asArray(group.ips).forEach((value, i) => {
+        const path = `${base}/ips/${i}`;
+        const ip = ok(path) ? asString(value) : undefined;
+        if (ip === undefined) return;
+        const first = movingIpAt.get(ip);
+        // Repeats inside one group are the schema's uniqueItems error; this catches them across groups.
+        if (first) add(path, `${ip} is already listed at ${first.path}; an IP can move with one group only`);
+        else movingIpAt.set(ip, { path, role });
+      });
     });
-  });
+  }
 
   const allocationAt = new Map<string, string>();
-  (config.addresses?.elasticIps ?? []).forEach((eip, e) => {
-    const base = `/addresses/elasticIps/${e}`;
-    requireRole(`${base}/role`, eip.role);
-    const first = allocationAt.get(eip.allocationId);
-    if (first) add(`${base}/allocationId`, `${eip.allocationId} is already listed at ${first}`);
-    else allocationAt.set(eip.allocationId, `${base}/allocationId`);
-    if (eip.privateIp.a === eip.privateIp.b) {
-      const moving = movingIpAt.get(eip.privateIp.a);
-      if (!moving || moving.role !== eip.role) {
-        add(`${base}/privateIp`, `a and b are both ${eip.privateIp.a}, but that IP is not a secondary IP moving with role "${eip.role}"; give each node its own private IP, or list the IP under /addresses/secondaryIps with role "${eip.role}"`);
-      }
-    } else {
-      for (const node of NODE_IDS) {
-        const moving = movingIpAt.get(eip.privateIp[node]);
-        if (moving) add(`${base}/privateIp/${node}`, `${eip.privateIp[node]} moves between the nodes (${moving.path}), so it cannot be node ${node}'s own address; use the same moving IP for a and b, or a private IP of node ${node} that does not move`);
-      }
-    }
-  });
+  const publicIpAt = new Map<string, string>();
+  /** Which node's interface a private IP is on, and which EIP it carries. */
+  const ownerOf = new Map<string, { node: NodeId; path: string }>();
+  const eipOn = new Map<string, string>();
+  if (ok("/addresses/elasticIps")) {
+    asArray(addresses?.elasticIps).forEach((item, e) => {
+      const base = `/addresses/elasticIps/${e}`;
+      const eip = ok(base) ? asObj(item) : undefined;
+      if (!eip) return;
+      const role = ok(`${base}/role`) ? asString(eip.role) : undefined;
+      requireRole(`${base}/role`, role);
 
-  const routeAt = new Map<string, string>();
-  (config.routes ?? []).forEach((route, r) => {
-    requireRole(`/routes/${r}/nextHop/role`, route.nextHop.role);
-    route.destinations.forEach((destination, d) => {
-      const key = `${route.routeTableId} ${destination}`;
-      const path = `/routes/${r}/destinations/${d}`;
-      const first = routeAt.get(key);
-      if (first) add(path, `route ${destination} in ${route.routeTableId} is already listed at ${first}`);
-      else routeAt.set(key, path);
+      const allocationId = ok(`${base}/allocationId`) ? asString(eip.allocationId) : undefined;
+      if (allocationId !== undefined) {
+        const first = allocationAt.get(allocationId);
+        if (first) add(`${base}/allocationId`, `${allocationId} is already listed at ${first}; each Elastic IP can follow the active node once`);
+        else allocationAt.set(allocationId, `${base}/allocationId`);
+      }
+      const publicIp = ok(`${base}/publicIp`) ? asString(eip.publicIp) : undefined;
+      if (publicIp !== undefined) {
+        const first = publicIpAt.get(publicIp);
+        if (first) add(`${base}/publicIp`, `${publicIp} is already the public IP at ${first}; two allocations cannot share one public IP`);
+        else publicIpAt.set(publicIp, `${base}/publicIp`);
+      }
+
+      const privateIp = ok(`${base}/privateIp`) ? asObj(eip.privateIp) : undefined;
+      if (!privateIp) return;
+      const ipOf = (id: NodeId) => (ok(`${base}/privateIp/${id}`) ? asString(privateIp[id]) : undefined);
+      const a = ipOf("a");
+      const b = ipOf("b");
+      const label = allocationId ? ` (${allocationId})` : "";
+      if (a !== undefined && a === b) {
+        const moving = movingIpAt.get(a);
+        if ((!moving && movingKnown) || (moving && role !== undefined && moving.role !== undefined && moving.role !== role)) {
+          const why = moving ? `moves with role "${moving.role}" (${moving.path}), not "${role}"` : "is not a secondary IP that moves between the nodes";
+          add(`${base}/privateIp`, `a and b are both ${a}, but that IP ${why}; give each node its own private IP, or list the IP under /addresses/secondaryIps with role "${role ?? "..."}"`);
+        }
+        const first = eipOn.get(a);
+        if (first) add(`${base}/privateIp`, `${a} already carries the Elastic IP at ${first}; a private IP can have only one Elastic IP, and associating a second would take the first away`);
+        else eipOn.set(a, `${base}${label}`);
+        return;
+      }
+      for (const id of NODE_IDS) {
+        const ip = ipOf(id);
+        if (ip === undefined) continue;
+        const path = `${base}/privateIp/${id}`;
+        const moving = movingIpAt.get(ip);
+        if (moving) {
+          add(path, `${ip} moves between the nodes (${moving.path}), so it cannot be node ${id}'s own address; use the same moving IP for a and b, or a private IP of node ${id} that does not move`);
+          continue;
+        }
+        const owner = ownerOf.get(ip);
+        if (owner && owner.node !== id) {
+          add(path, `${ip} is node ${owner.node}'s address at ${owner.path}; a private IP lives on one interface, so it cannot also be node ${id}'s`);
+          continue;
+        }
+        if (!owner) ownerOf.set(ip, { node: id, path });
+        const key = `${id} ${ip}`;
+        const first = eipOn.get(key);
+        if (first) add(path, `${ip} on node ${id} already carries the Elastic IP at ${first}; a private IP can have only one Elastic IP, and associating a second would take the first away`);
+        else eipOn.set(key, `${base}${label}`);
+      }
     });
-  });
-
-  const budgets = timeBudgets(config);
-  if (budgets.requestMs >= budgets.deadlineMs) {
-    add("/timeouts/requestMs", `${budgets.requestMs} ms must be shorter than the failover deadline (${budgets.deadlineMs} ms) so that a request can be retried`);
   }
-  if (budgets.connectMs > budgets.requestMs) {
-    add("/timeouts/connectMs", `${budgets.connectMs} ms must not exceed the request timeout (${budgets.requestMs} ms)`);
+  // --- routes -------------------------------------------------------------------------
+  const routeAt = new Map<string, string>();
+  if (ok("/routes")) {
+    asArray(config.routes).forEach((item, r) => {
+      const base = `/routes/${r}`;
+      const route = ok(base) ? asObj(item) : undefined;
+      if (!route) return;
+      const nextHop = ok(`${base}/nextHop`) ? asObj(route.nextHop) : undefined;
+      requireRole(`${base}/nextHop/role`, asString(nextHop?.role));
+      const table = ok(`${base}/routeTableId`) ? asString(route.routeTableId) : undefined;
+      if (table === undefined || !ok(`${base}/destinations`)) return;
+      asArray(route.destinations).forEach((value, d) => {
+        const path = `${base}/destinations/${d}`;
+        const destination = ok(path) ? asString(value) : undefined;
+        if (destination === undefined) return;
+        const canonical = canonicalDestination(destination);
+        const key = `${table} ${canonical}`;
+        const first = routeAt.get(key);
+        if (first) {
+          const same = canonical === destination ? "" : ` (both are ${canonical})`;
+          add(path, `route ${destination} in ${table} is already listed at ${first}${same}; a route has one next hop, list it once`);
+        } else routeAt.set(key, path);
+      });
+    });
+  }
+
+  // --- time budgets -------------------------------------------------------------------
+  const timeouts = ok("/timeouts") ? asObj(config.timeouts) ?? {} : undefined;
+  if (timeouts) {
+    const budget = (name: keyof typeof DEFAULT_TIMEOUTS): { value: number; set: boolean } | undefined => {
+      if (!ok(`/timeouts/${name}`)) return undefined;
+      const value = timeouts[name];
+      if (value === undefined) return { value: DEFAULT_TIMEOUTS[name], set: false };
+      return typeof value === "number" ? { value, set: true } : undefined;
+    };
+    const shown = (name: string, b: { value: number; set: boolean }) => `${name} (${b.value} ms${b.set ? "" : ", the default"})`;
+    const deadline = budget("deadlineMs");
+    const request = budget("requestMs");
+    const connect = budget("connectMs");
+    const verify = budget("verifyIntervalMs");
+    // Report at the field the user set; if only the other one is set, point at that one.
+    const at = (x: { set: boolean }, xName: string, yName: string) => `/timeouts/${x.set ? xName : yName}`;
+    if (request && deadline && request.value >= deadline.value) {
+      add(at(request, "requestMs", "deadlineMs"), `${shown("requestMs", request)} must be shorter than ${shown("deadlineMs", deadline)} so that a failed request can be retried within the deadline`);
+    }
+    if (connect && request && connect.value > request.value) {
+      add(at(connect, "connectMs", "requestMs"), `${shown("connectMs", connect)} must not exceed ${shown("requestMs", request)}: the connect timeout is part of each request`);
+    }
+    if (verify && deadline && verify.value >= deadline.value) {
+      add(at(verify, "verifyIntervalMs", "deadlineMs"), `${shown("verifyIntervalMs", verify)} must be shorter than ${shown("deadlineMs", deadline)} so that the result can be verified within the deadline`);
+    }
   }
   return errors;
 }

@@ -4,7 +4,9 @@ import { isIP } from "node:net";
 import { Ajv2020, type ErrorObject } from "ajv/dist/2020.js";
 import addFormatsModule from "ajv-formats";
 import type { AgentConfig } from "./types.js";
-import { semanticErrors } from "./semantics.js";
+import { pointerSegment, semanticErrors } from "./semantics.js";
+
+export { pointerSegment };
 
 // The schema is a plain JSON file so that it ships in the package and a config can name it in `$schema`.
 const require = createRequire(import.meta.url);
@@ -18,81 +20,177 @@ export interface ConfigError {
 
 export type ValidationResult = { ok: true; config: AgentConfig } | { ok: false; errors: ConfigError[] };
 
-/** A CIDR's prefix length must fit its family; a prefix list ID is accepted as is. */
+const ID_SUFFIX = "([0-9a-f]{8}|[0-9a-f]{17})";
+const PREFIX_LIST_ID = new RegExp(`^pl-${ID_SUFFIX}$`);
+
+/** A CIDR's prefix length must fit its family; a prefix list ID is accepted as is. Host bits may be set. */
 export function isRouteDestination(value: string): boolean {
-  if (/^pl-([0-9a-f]{8}|[0-9a-f]{17})$/.test(value)) return true;
+  if (PREFIX_LIST_ID.test(value)) return true;
   const slash = value.indexOf("/");
   if (slash < 0) return false;
   const family = isIP(value.slice(0, slash));
   const prefix = value.slice(slash + 1);
-  if (family === 0 || !/^[0-9]{1,3}$/.test(prefix)) return false;
+  if (family === 0 || !/^(0|[1-9][0-9]{0,2})$/.test(prefix)) return false;
   return Number(prefix) <= (family === 4 ? 32 : 128);
+}
+
+/** An API endpoint: http(s), a host, and nothing the SDKs would drop or leak (credentials, query, fragment). */
+export function isEndpointUrl(value: string): boolean {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return false;
+  }
+  return (url.protocol === "http:" || url.protocol === "https:") && url.hostname !== "" &&
+    url.username === "" && url.password === "" && url.search === "" && url.hash === "" &&
+    /^https?:\/\/[^/?#\s]/i.test(value);
 }
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv2020, formats: string[]) => void;
 const ajv = new Ajv2020({ allErrors: true, verbose: true, strict: true });
-addFormats(ajv, ["ipv4", "uri"]);
+addFormats(ajv, ["ipv4"]);
 ajv.addFormat("route-destination", { type: "string", validate: isRouteDestination });
+ajv.addFormat("endpoint-url", { type: "string", validate: isEndpointUrl });
 const validateSchema = ajv.compile<AgentConfig>(AGENT_CONFIG_SCHEMA);
 
-function describe(error: ErrorObject): string | undefined {
-  const description = (error.parentSchema as { description?: unknown } | undefined)?.description;
-  return typeof description === "string" ? description : undefined;
+type SchemaNode = { description?: unknown; $ref?: unknown; properties?: Record<string, SchemaNode> };
+
+/** Follow a local `#/$defs/...` reference of the agent config schema. */
+function resolve(schema: SchemaNode | undefined): SchemaNode | undefined {
+  const ref = schema?.$ref;
+  if (typeof ref !== "string" || !ref.startsWith("#/$defs/")) return schema;
+  const defs = AGENT_CONFIG_SCHEMA.$defs as Record<string, SchemaNode>;
+  return defs[ref.slice("#/$defs/".length)];
 }
+
+function descriptionOf(schema: SchemaNode | undefined): string | undefined {
+  const own = schema?.description;
+  if (typeof own === "string") return own;
+  const target = resolve(schema)?.description;
+  return typeof target === "string" ? target : undefined;
+}
+
+function describe(error: ErrorObject): string | undefined {
+  return descriptionOf(error.parentSchema as SchemaNode | undefined);
+}
+
+/** Optimal string alignment distance, for "did you mean" on a mistyped property name. */
+function editDistance(a: string, b: string): number {
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
+  for (let j = 0; j <= b.length; j++) d[0]![j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let best = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) best = Math.min(best, d[i - 2]![j - 2]! + 1);
+      d[i]![j] = best;
+    }
+  }
+  return d[a.length]![b.length]!;
+}
+
+function suggest(name: string, allowed: string[]): string | undefined {
+  const lower = name.toLowerCase();
+  const exact = allowed.find((candidate) => candidate.toLowerCase() === lower);
+  if (exact) return exact;
+  let best: { candidate: string; distance: number } | undefined;
+  for (const candidate of allowed) {
+    const distance = editDistance(lower, candidate.toLowerCase());
+    if (distance <= Math.max(1, Math.floor(candidate.length / 4)) && (!best || distance < best.distance)) best = { candidate, distance };
+  }
+  return best?.candidate;
+}
+
+const article = (type: string) => (/^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`);
+const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
 
 function toConfigError(error: ErrorObject): ConfigError {
   const at = error.instancePath || "";
   const shown = JSON.stringify(error.data);
+  const wanted = describe(error);
+  const about = wanted ? ` (${wanted})` : "";
   switch (error.keyword) {
-    case "required":
-      return { path: `${at}/${String(error.params.missingProperty)}`, message: "is required" };
+    case "required": {
+      const name = String(error.params.missingProperty);
+      const property = (error.parentSchema as SchemaNode).properties?.[name];
+      const what = descriptionOf(property);
+      return { path: `${at}/${pointerSegment(name)}`, message: `is required${what ? `: ${what}` : ""}` };
+    }
     case "additionalProperties": {
-      const allowed = Object.keys((error.parentSchema as { properties?: object }).properties ?? {});
+      const name = String(error.params.additionalProperty);
+      const allowed = Object.keys((error.parentSchema as SchemaNode).properties ?? {});
+      const guess = suggest(name, allowed);
       return {
-        path: `${at}/${String(error.params.additionalProperty)}`,
-        message: `is not a known property here; allowed: ${allowed.join(", ")}`,
+        path: `${at}/${pointerSegment(name)}`,
+        message: `is not a known property here${guess ? `; did you mean "${guess}"?` : ""} Allowed: ${allowed.join(", ")}`,
       };
     }
     case "pattern":
-    case "format":
-    case "const":
-    case "enum":
-    case "minimum":
-    case "maximum": {
-      const wanted = describe(error);
-      const base = error.params.propertyName !== undefined ? `/${String(error.params.propertyName)}` : "";
-      const value = error.params.propertyName !== undefined ? JSON.stringify(error.params.propertyName) : shown;
-      if (error.keyword === "enum") {
-        const values = (error.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(", ");
-        return { path: at + base, message: `must be one of ${values}, got ${value}` };
+    case "format": {
+      // A failed interface role name (propertyNames) points at the key itself.
+      if (error.propertyName !== undefined) {
+        const key = error.propertyName;
+        return { path: `${at}/${pointerSegment(key)}`, message: `the key ${JSON.stringify(key)} must be ${wanted ?? "valid"}` };
       }
-      return { path: at + base, message: `must be ${wanted ?? error.message ?? "valid"}, got ${value}` };
+      return { path: at, message: `must be ${wanted ?? error.message ?? "valid"}, got ${shown}` };
     }
+    case "const":
+      return { path: at, message: `must be ${wanted ?? JSON.stringify(error.params.allowedValue)}, got ${shown}` };
+    case "enum": {
+      const values = (error.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(", ");
+      return { path: at, message: `must be one of ${values}${about}, got ${shown}` };
+    }
+    case "minimum":
+      return { path: at, message: `must be at least ${String(error.params.limit)}${about}, got ${shown}` };
+    case "maximum":
+      return { path: at, message: `must be at most ${String(error.params.limit)}${about}, got ${shown}` };
+    case "minLength":
+      return { path: at, message: `must be at least ${plural(Number(error.params.limit), "character", "characters")} long${about}, got ${shown}` };
+    case "maxLength":
+      return { path: at, message: `must be at most ${plural(Number(error.params.limit), "character", "characters")} long${about}, got ${String((error.data as string).length)}` };
+    case "minItems":
+      return { path: at, message: `must list at least ${plural(Number(error.params.limit), "item", "items")}${about}, got none` };
+    case "minProperties":
+      return { path: at, message: `must have at least ${plural(Number(error.params.limit), "entry", "entries")}${about}, got none` };
     case "uniqueItems":
       return {
         path: `${at}/${String(error.params.i)}`,
-        message: `repeats ${JSON.stringify((error.data as unknown[])[error.params.i as number])} (also at ${at}/${String(error.params.j)})`,
+        message: `repeats ${JSON.stringify((error.data as unknown[])[error.params.i as number])} (also at ${at}/${String(error.params.j)}); list each once`,
       };
-    case "type":
-      return { path: at, message: `must be of type ${String(error.params.type)}, got ${shown}` };
+    case "type": {
+      const type = String(error.params.type);
+      const expected = type === "integer" ? "a whole number" : article(type);
+      const got = error.data === null ? "null" : Array.isArray(error.data) ? `an array ${shown}` : shown;
+      return { path: at, message: `must be ${expected}${about}, got ${got}` };
+    }
     default:
-      return { path: at, message: `${error.message ?? "is invalid"}${describe(error) ? ` (${describe(error)})` : ""}` };
+      return { path: at, message: `${error.message ?? "is invalid"}${about}` };
   }
 }
 
 /**
  * Validate a parsed document against the schema, then against the rules a schema cannot
  * express (roles that exist on both nodes, no IP or route listed twice, ...). Every error is
- * reported, not just the first, each with its JSON path.
+ * reported, not just the first, each with its JSON path: the cross-field rules run on every
+ * part of the document the schema accepted, so one pass shows all that is wrong.
  */
 export function validateConfig(document: unknown): ValidationResult {
-  if (!validateSchema(document)) {
-    // propertyNames reports the failed name twice: once for the pattern, once for itself.
-    const errors = (validateSchema.errors ?? []).filter((e) => e.keyword !== "propertyNames").map(toConfigError);
-    return { ok: false, errors: dedupe(errors) };
-  }
-  const errors = semanticErrors(document);
-  return errors.length > 0 ? { ok: false, errors } : { ok: true, config: document };
+  const schemaOk = validateSchema(document);
+  // propertyNames reports the failed name twice: once for the pattern, once for itself.
+  const schemaErrors = schemaOk ? [] : dedupe(relevant(validateSchema.errors ?? []).map(toConfigError));
+  const broken = schemaErrors.map((e) => e.path);
+  const errors = [...schemaErrors, ...semanticErrors(document, broken)];
+  return errors.length === 0 && schemaOk ? { ok: true, config: document } : { ok: false, errors };
+}
+
+/**
+ * The errors worth showing: propertyNames reports a failed name twice (once for the pattern,
+ * once for itself), and a value of the wrong type needs no further complaint about its range.
+ */
+function relevant(errors: ErrorObject[]): ErrorObject[] {
+  const mistyped = new Set(errors.filter((e) => e.keyword === "type").map((e) => e.instancePath));
+  return errors.filter((e) => e.keyword !== "propertyNames" && (e.keyword === "type" || !mistyped.has(e.instancePath) || e.propertyName !== undefined));
 }
 
 function dedupe(errors: ConfigError[]): ConfigError[] {
@@ -117,21 +215,106 @@ export class ConfigInvalidError extends Error {
   }
 }
 
-/** Parse JSON text, reporting a syntax error with its line and column. */
+/** Where and why JSON text is malformed, located by a strict scanner (JSON.parse does not always say where). */
+export function locateJsonSyntaxError(text: string): { offset: number; reason: string } | undefined {
+  let i = 0;
+  class Stop {
+    constructor(readonly offset: number, readonly reason: string) {}
+  }
+  const found = () => (i >= text.length ? "the end of the document" : JSON.stringify(text[i]));
+  const fail = (expected: string): never => {
+    throw new Stop(i, `expected ${expected}, found ${found()}`);
+  };
+  const ws = () => {
+    while (i < text.length && " \t\n\r".includes(text[i]!)) i++;
+  };
+  const string = () => {
+    i++; // opening quote
+    for (;;) {
+      if (i >= text.length) throw new Stop(i, "a string is not closed (missing \")");
+      const c = text.charCodeAt(i);
+      if (c === 0x22) { i++; return; }
+      if (c < 0x20) throw new Stop(i, "a string contains a raw control character (line break or tab); write it as \\n or \\t");
+      if (c === 0x5c) {
+        const next = text[i + 1];
+        if (next === "u" && /^[0-9a-fA-F]{4}$/.test(text.slice(i + 2, i + 6))) i += 6;
+        else if (next !== undefined && `"\\/bfnrt`.includes(next)) i += 2;
+        else throw new Stop(i, "a string contains an invalid escape (allowed: \\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX)");
+      } else i++;
+    }
+  };
+  const value = (): void => {
+    ws();
+    const c = text[i];
+    if (c === "{") {
+      i++; ws();
+      if (text[i] === "}") { i++; return; }
+      for (;;) {
+        ws();
+        if (text[i] !== "\"") fail(text[i] === "}" ? "another property after the comma (remove the trailing comma)" : "a property name in double quotes");
+        string(); ws();
+        if (text[i] !== ":") fail("\":\" after the property name");
+        i++;
+        value(); ws();
+        if (text[i] === ",") { i++; continue; }
+        if (text[i] === "}") { i++; return; }
+        fail("\",\" or \"}\" after a property value");
+      }
+    }
+    if (c === "[") {
+      i++; ws();
+      if (text[i] === "]") { i++; return; }
+      for (;;) {
+        ws();
+        if (text[i] === "]") fail("another item after the comma (remove the trailing comma)");
+        value(); ws();
+        if (text[i] === ",") { i++; continue; }
+        if (text[i] === "]") { i++; return; }
+        fail("\",\" or \"]\" after an array item");
+      }
+    }
+    if (c === "\"") return string();
+    const number = /^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?/.exec(text.slice(i, i + 400));
+    if (number && number[0] !== "-" && number[0] !== "") { i += number[0].length; return; }
+    for (const literal of ["true", "false", "null"]) {
+      if (text.startsWith(literal, i)) { i += literal.length; return; }
+    }
+    fail("a value (a string in double quotes, number, true, false, null, object or array)");
+  };
+  try {
+    value();
+    ws();
+    if (i < text.length) fail("the end of the document after the top-level value");
+    return undefined;
+  } catch (err) {
+    if (err instanceof Stop) return { offset: err.offset, reason: err.reason };
+    throw err;
+  }
+}
+
+/** 1-based line and column (in UTF-16 code units) of an offset into text. */
+export function lineAndColumn(text: string, offset: number): { line: number; column: number } {
+  const before = text.slice(0, offset).split("\n");
+  return { line: before.length, column: (before.at(-1)?.length ?? 0) + 1 };
+}
+
+/** Parse JSON text (a leading UTF-8 byte order mark is ignored), reporting a syntax error with its line and column. */
 export function parseConfigText(text: string, file: string): AgentConfig {
+  const body = text.startsWith("\uFEFF") ? text.slice(1) : text;
   let document: unknown;
   try {
-    document = JSON.parse(text);
+    document = JSON.parse(body);
   } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
-    const position = /position (\d+)/.exec(message);
-    let where = "";
-    if (position) {
-      const offset = Number(position[1]);
-      const before = text.slice(0, offset).split("\n");
-      where = ` at line ${before.length}, column ${(before.at(-1)?.length ?? 0) + 1}`;
+    let located: { offset: number; reason: string } | undefined;
+    try {
+      located = locateJsonSyntaxError(body);
+    } catch {
+      located = undefined; // pathologically deep nesting: fall back to JSON.parse's own words
     }
-    throw new ConfigInvalidError(file, [{ path: "", message: `is not valid JSON${where}: ${message}` }]);
+    const message = located
+      ? (({ line, column }) => `is not valid JSON: line ${line}, column ${column}: ${located.reason}`)(lineAndColumn(body, located.offset))
+      : `is not valid JSON: ${err instanceof Error ? err.message : String(err)}`;
+    throw new ConfigInvalidError(file, [{ path: "", message }]);
   }
   const result = validateConfig(document);
   if (!result.ok) throw new ConfigInvalidError(file, result.errors);
