@@ -1,0 +1,110 @@
+import { lookup } from "node:dns/promises";
+import { BlockList, isIP } from "node:net";
+import { timeBudgets } from "../../config/types.js";
+import { asHaPairError } from "../../core/errors.js";
+import { planOperations } from "../../core/operations.js";
+import { planFailover } from "../../core/planner.js";
+import { openContext, nodeOfIdentity, requireConfigFlag } from "../context.js";
+import { EXIT_FAILED, EXIT_OK } from "../errors.js";
+import { green, pad, red, yellow, dim } from "../output.js";
+import { CONFIG_FLAGS, stringFlag, type Command } from "./types.js";
+
+export type CheckStatus = "ok" | "warn" | "fail" | "skip";
+export interface PreflightCheck {
+  name: string;
+  status: CheckStatus;
+  detail: string;
+}
+
+/** Addresses that stay inside the VPC (or this host): RFC 1918, CGNAT, loopback, ULA. */
+const privateRanges = new BlockList();
+for (const [net, prefix] of [["10.0.0.0", 8], ["172.16.0.0", 12], ["192.168.0.0", 16], ["100.64.0.0", 10], ["127.0.0.0", 8]] as const) {
+  privateRanges.addSubnet(net, prefix, "ipv4");
+}
+privateRanges.addSubnet("fd00::", 8, "ipv6");
+privateRanges.addAddress("::1", "ipv6");
+
+export function isPrivateAddress(address: string): boolean {
+  const family = isIP(address);
+  return family !== 0 && privateRanges.check(address, family === 4 ? "ipv4" : "ipv6");
+}
+
+async function endpointCheck(service: string, url: string, inVpc: boolean): Promise<PreflightCheck> {
+  const host = new URL(url).hostname.replace(/^\[|\]$/g, "");
+  let addresses: string[];
+  try {
+    addresses = isIP(host) ? [host] : (await lookup(host, { all: true })).map((a) => a.address);
+  } catch (err) {
+    return { name: `endpoint ${service}`, status: "fail", detail: `${host} does not resolve (${(err as NodeJS.ErrnoException).code ?? String(err)}): check the VPC's DNS settings and the endpoint's private DNS` };
+  }
+  const publicOnes = addresses.filter((a) => !isPrivateAddress(a));
+  const shown = `${url} → ${addresses.join(", ")}`;
+  if (publicOnes.length === 0) return { name: `endpoint ${service}`, status: "ok", detail: `${shown} (private)` };
+  if (!inVpc) return { name: `endpoint ${service}`, status: "skip", detail: `${shown}; not on EC2, so VPC endpoints are not checked` };
+  if (service === "s3") {
+    return { name: "endpoint s3", status: "warn", detail: `${shown} is public: fine through an S3 gateway endpoint on this subnet's route table (not visible from here); without one, state writes need internet access` };
+  }
+  return { name: `endpoint ${service}`, status: "fail", detail: `${shown} is public: create an ${service.toUpperCase()} interface VPC endpoint with private DNS enabled, so failover needs no internet, NAT or public IP` };
+}
+
+export const preflightCommand: Command = {
+  name: "preflight",
+  summary: "check this node can fail over: IMDS, private endpoints, every mutating call permitted (DryRun), state readable and writable",
+  usage: "ha-pair preflight --config FILE [--json]",
+  options: CONFIG_FLAGS,
+  async run({ values, out }) {
+    const context = openContext(requireConfigFlag(stringFlag(values, "config")));
+    const { config, provider } = context;
+    const signal = AbortSignal.timeout(timeBudgets(config).deadlineMs);
+    const checks: PreflightCheck[] = [];
+
+    let inVpc = false;
+    try {
+      const identity = await provider.identity(signal);
+      inVpc = true;
+      const node = nodeOfIdentity(config, identity);
+      checks.push({
+        name: "instance metadata",
+        status: node ? "ok" : "warn",
+        detail: `${identity.instanceId} in ${identity.region}${node ? ` is node ${node}` : ` is neither node of pair "${config.label}": triggers on this host need --activate`}`,
+      });
+    } catch (err) {
+      checks.push({ name: "instance metadata", status: "fail", detail: asHaPairError(err).describe() });
+    }
+
+    const endpoints = provider.endpoints ? await provider.endpoints() : [];
+    for (const endpoint of endpoints) checks.push(await endpointCheck(endpoint.service, endpoint.url, inVpc));
+
+    // Every call either node would make, checked with DryRun: a node must be able to take the pair over.
+    const operations = [...planOperations(planFailover(config, "a")), ...planOperations(planFailover(config, "b"))];
+    const [permissions, stateRead, stateWrite] = await Promise.all([
+      provider.checkPermissions(operations, signal).catch((err: unknown) => asHaPairError(err)),
+      provider.stateStore.read(signal).then(
+        (stored) => ({ name: "state read", status: "ok" as const, detail: `${provider.stateStore.location}: ${stored ? `generation ${stored.state.generation}, node ${stored.state.activeNode}, ${stored.state.taskState}` : "no state yet (the first failover creates it)"}` }),
+        (err: unknown) => ({ name: "state read", status: "fail" as const, detail: asHaPairError(err).describe() }),
+      ),
+      provider.stateStore.probeWrite(signal).then(
+        () => ({ name: "state write", status: "ok" as const, detail: `${provider.stateStore.location}: conditional write permitted (probe changed nothing)` }),
+        (err: unknown) => ({ name: "state write", status: "fail" as const, detail: asHaPairError(err).describe() }),
+      ),
+    ]);
+    if (permissions instanceof Error) {
+      checks.push({ name: "permissions", status: "fail", detail: permissions.describe() });
+    } else {
+      for (const p of permissions) {
+        checks.push({ name: `permission ${p.action}`, status: p.allowed ? "ok" : "fail", detail: p.allowed ? `${p.target}: allowed (DryRun)` : `${p.target}: ${p.detail ?? "denied"}` });
+      }
+    }
+    checks.push(stateRead, stateWrite);
+
+    const ok = checks.every((c) => c.status !== "fail");
+    if (out.json) {
+      out.document({ ok, checks });
+    } else {
+      const mark = { ok: green("ok  "), warn: yellow("warn"), fail: red("FAIL"), skip: dim("skip") };
+      for (const c of checks) out.line(`  ${mark[c.status]}  ${pad(c.name, 38)} ${c.detail}`);
+      out.line(ok ? green("preflight passed") : red(`preflight failed: ${checks.filter((c) => c.status === "fail").length} check(s)`));
+    }
+    return ok ? EXIT_OK : EXIT_FAILED;
+  },
+};
