@@ -3,6 +3,7 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
+    setupFiles: ["test/setup.ts"],
     // Every suite starts its own simulated cloud on an ephemeral 127.0.0.1 port.
     pool: "forks",
     testTimeout: 30_000,
