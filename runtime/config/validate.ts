@@ -1,16 +1,16 @@
 import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { isIP } from "node:net";
 import { Ajv2020, type ErrorObject } from "ajv/dist/2020.js";
 import addFormatsModule from "ajv-formats";
 import type { AgentConfig } from "./types.js";
 import { pointerSegment, semanticErrors } from "./semantics.js";
+import schemaDocument from "./agent-config.schema.json" with { type: "json" };
 
 export { pointerSegment };
 
-// The schema is a plain JSON file so that it ships in the package and a config can name it in `$schema`.
-const require = createRequire(import.meta.url);
-export const AGENT_CONFIG_SCHEMA = require("./agent-config.schema.json") as Record<string, unknown>;
+// The schema is a plain JSON file so that it ships in the package and a config can name it in `$schema`;
+// the bundler inlines it (no import.meta or file lookup, so the CommonJS bundle works too).
+export const AGENT_CONFIG_SCHEMA = schemaDocument as Record<string, unknown>;
 
 /** One reason a config is invalid: where (a JSON pointer into the document) and what is wrong. */
 export interface ConfigError {
