@@ -1,0 +1,152 @@
+/**
+ * The simulated AWS cloud, started and stopped from code: EC2 and S3 on one 127.0.0.1 port, and
+ * an IMDSv2 server per pair node on ports of their own. Tests, the demo and the bench run the
+ * unmodified AWS SDK (or the AWS CLI) against it.
+ */
+import type { AgentConfig, NodeId } from "../runtime/config/types.js";
+import { buildAgentConfig, writeAgentConfig } from "./agent-config.js";
+import { type AccessKey, CredentialRegistry } from "./auth.js";
+import { CallLog, type CallRecord } from "./call-log.js";
+import { Ec2World, EC2_MUTATING_ACTIONS, handleEc2, type Authorizer } from "./ec2/index.js";
+import { type FaultConfig, FaultInjector } from "./faults.js";
+import { type ImdsServer, type InstanceIdentity, startImds } from "./imds.js";
+import { S3Store } from "./s3/store.js";
+import { startAwsServer } from "./server.js";
+import { exampleTopology } from "./topologies.js";
+import type { Topology } from "./topology.js";
+
+export type { CallRecord } from "./call-log.js";
+export type { FaultConfig } from "./faults.js";
+export type { Topology } from "./topology.js";
+
+export interface AwsSimOptions {
+  /** Default: exampleTopology(). */
+  topology?: Topology;
+  /** Seed of the fault streams and the IDs the EC2 model issues; faults.seed wins if both are given. Default 0. */
+  seed?: number;
+  faults?: FaultConfig;
+  /** 0 (default) = an ephemeral port. */
+  port?: number;
+}
+
+export interface AwsSim {
+  /** EC2 and S3 (path-style), e.g. http://127.0.0.1:40123. */
+  readonly endpoint: string;
+  /** Each pair node's own IMDSv2. */
+  readonly imds: Record<NodeId, string>;
+  readonly region: string;
+  readonly accountId: string;
+  /** The static IAM user's key the sim accepts (e.g. AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY). */
+  readonly credentials: AccessKey;
+  readonly topology: Topology;
+  readonly world: Ec2World;
+  /** Buckets and objects, for inspection (and setup) by tests. */
+  readonly s3: S3Store;
+  /** The fault config in force. */
+  readonly faults: Readonly<FaultConfig>;
+  /** Changes fault injection at run time; only the fields given change. */
+  setFaults(partial: Partial<FaultConfig>): void;
+  /** Every request received (EC2, S3, IMDS), in order of completion. */
+  readonly calls: CallRecord[];
+  clearCalls(): void;
+  /** The agent config of the topology's pair, speaking as node a (endpoints.imds = node a's IMDS). */
+  agentConfig(): AgentConfig;
+  /** Writes agentConfig() to a file after validating it against the contract. */
+  writeAgentConfig(file: string): AgentConfig;
+  /** Closes every socket (held requests and idle keep-alive connections too). */
+  stop(): Promise<void>;
+}
+
+function identityOf(topology: Topology, node: NodeId): InstanceIdentity {
+  const instance = topology.instances.find((candidate) => candidate.node === node);
+  if (!instance) throw new Error(`topology has no instance with "node": "${node}"; a pair needs instances for nodes a and b`);
+  const primary = [...instance.interfaces].sort((x, y) => x.deviceIndex - y.deviceIndex)[0];
+  if (!primary) throw new Error(`instance ${instance.id} (node ${node}) has no network interface; give it one with deviceIndex 0`);
+  const subnet = topology.subnets.find((candidate) => candidate.id === primary.subnetId);
+  if (!subnet) throw new Error(`interface ${primary.id} of instance ${instance.id} names subnet ${primary.subnetId}, which the topology does not have`);
+  return {
+    instanceId: instance.id,
+    region: topology.region,
+    availabilityZone: subnet.availabilityZone,
+    accountId: topology.accountId,
+    privateIp: primary.primaryIp,
+    instanceType: "c5.xlarge",
+    imageId: "ami-0abcdef1234567890",
+    ...(instance.roleName ? { roleName: instance.roleName } : {}),
+  };
+}
+
+export async function startAwsSim(options: AwsSimOptions = {}): Promise<AwsSim> {
+  const topology = options.topology ?? exampleTopology();
+  const seed = options.faults?.seed ?? options.seed ?? 0;
+  const faults = new FaultInjector({ ...options.faults, seed });
+  const calls = new CallLog();
+  const credentials = new CredentialRegistry(topology.accountId);
+  const world = new Ec2World(topology, { idSeed: `ha-pair-sim-${seed}` });
+  const s3 = new S3Store(topology.buckets.map((bucket) => bucket.name));
+  const stopping = new AbortController();
+  const identities = { a: identityOf(topology, "a"), b: identityOf(topology, "b") };
+
+  const authorize: Authorizer = ({ action, resources }) => {
+    const denial = faults.denial(action, resources.map((resource) => resource.arn));
+    if (!denial) return { allowed: true };
+    return { allowed: false, reason: "an explicit deny in the simulator's fault config", ...(denial.resource ? { resourceArn: denial.resource } : {}) };
+  };
+
+  const servers: { stop(): Promise<void> }[] = [];
+  try {
+    const server = await startAwsServer({
+      region: topology.region,
+      port: options.port ?? 0,
+      ec2: { handle: (request) => handleEc2(world, request, authorize), mutatingActions: EC2_MUTATING_ACTIONS },
+      s3,
+      credentials,
+      faults,
+      calls,
+      stopping: stopping.signal,
+    });
+    servers.push(server);
+    const imds: Partial<Record<NodeId, ImdsServer>> = {};
+    for (const node of ["a", "b"] as const) {
+      imds[node] = await startImds({ node, identity: identities[node], credentials, faults, calls, stopping: stopping.signal });
+      servers.push(imds[node]);
+    }
+    const imdsUrls = { a: (imds.a as ImdsServer).url, b: (imds.b as ImdsServer).url };
+    const agentConfig = () => buildAgentConfig(topology, { ec2: server.endpoint, s3: server.endpoint, imds: imdsUrls.a });
+    let stopped: Promise<void> | undefined;
+
+    return {
+      endpoint: server.endpoint,
+      imds: imdsUrls,
+      region: topology.region,
+      accountId: topology.accountId,
+      credentials: credentials.staticUser,
+      topology,
+      world,
+      s3,
+      get faults() {
+        return faults.config;
+      },
+      setFaults: (partial) => faults.update(partial),
+      calls: calls.records,
+      clearCalls: () => calls.clear(),
+      agentConfig,
+      writeAgentConfig: (file) => {
+        const config = agentConfig();
+        writeAgentConfig(file, config);
+        return config;
+      },
+      stop: () => {
+        stopped ??= (async () => {
+          stopping.abort();
+          await Promise.all(servers.map((s) => s.stop()));
+        })();
+        return stopped;
+      },
+    };
+  } catch (err) {
+    stopping.abort();
+    await Promise.all(servers.map((s) => s.stop()));
+    throw err;
+  }
+}

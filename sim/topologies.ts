@@ -1,0 +1,217 @@
+/**
+ * Ready-made topologies: the demo pair, and generated pairs of any size for the bench.
+ * IDs are deterministic (same parameters, same IDs), in EC2's 17-hex-digit form.
+ */
+import type { NodeId } from "../runtime/config/types.js";
+import type { Topology, TopologyInstance, TopologyInterface, TopologyRouteTable } from "./topology.js";
+
+const LABEL_KEY = "f5_cloud_failover_label";
+const NIC_MAP_KEY = "f5_cloud_failover_nic_map";
+
+/** `prefix-0…n` with 17 hex digits; `kind` keeps IDs of different kinds apart even with equal n. */
+function resourceId(prefix: string, kind: number, n: number): string {
+  return `${prefix}-0${kind.toString(16)}${n.toString(16).padStart(15, "0")}`;
+}
+
+function pairInterface(label: string, fields: Omit<TopologyInterface, "tags">): TopologyInterface {
+  return { ...fields, tags: { [LABEL_KEY]: label, [NIC_MAP_KEY]: fields.role } };
+}
+
+/**
+ * The demo pair: one VPC (10.0.0.0/16) in one AZ with mgmt, external and internal subnets; node a
+ * active, node b standby; three secondary IPs on node a's external interface; one EIP on node a's
+ * external primary IP; two route tables whose default routes (and one more destination each)
+ * point at node a's internal interface; the state bucket.
+ */
+export function exampleTopology(): Topology {
+  const label = "demo";
+  const region = "us-east-1";
+  const az = "us-east-1a";
+  const vpcId = resourceId("vpc", 1, 1);
+  const subnet = { mgmt: resourceId("subnet", 1, 1), external: resourceId("subnet", 1, 2), internal: resourceId("subnet", 1, 3) };
+  const eni = (node: NodeId, role: keyof typeof subnet) => resourceId("eni", node === "a" ? 0xa : 0xb, { mgmt: 1, external: 2, internal: 3 }[role]);
+  const host = { a: 11, b: 12 };
+  const movingIps = ["10.0.1.100", "10.0.1.101", "10.0.1.102"];
+  const prefixListId = resourceId("pl", 1, 1);
+
+  const instance = (node: NodeId): TopologyInstance => ({
+    id: resourceId("i", node === "a" ? 0xa : 0xb, 1),
+    node,
+    name: `ha-pair-demo-${node}`,
+    roleName: "ha-pair-demo-node",
+    interfaces: [
+      pairInterface(label, { id: eni(node, "mgmt"), role: "mgmt", subnetId: subnet.mgmt, deviceIndex: 0, primaryIp: `10.0.0.${host[node]}`, sourceDestCheck: true }),
+      pairInterface(label, {
+        id: eni(node, "external"),
+        role: "external",
+        subnetId: subnet.external,
+        deviceIndex: 1,
+        primaryIp: `10.0.1.${host[node]}`,
+        ...(node === "a" ? { secondaryIps: movingIps } : {}),
+        sourceDestCheck: false,
+      }),
+      pairInterface(label, { id: eni(node, "internal"), role: "internal", subnetId: subnet.internal, deviceIndex: 2, primaryIp: `10.0.2.${host[node]}`, sourceDestCheck: false }),
+    ],
+  });
+
+  const routeTables: TopologyRouteTable[] = [
+    {
+      id: resourceId("rtb", 1, 1),
+      vpcId,
+      routes: [
+        { destination: "0.0.0.0/0", networkInterfaceId: eni("a", "internal") },
+        { destination: "10.100.0.0/16", networkInterfaceId: eni("a", "internal") },
+      ],
+      tags: { [LABEL_KEY]: label, Name: "app-subnets" },
+    },
+    {
+      id: resourceId("rtb", 1, 2),
+      vpcId,
+      routes: [
+        { destination: "0.0.0.0/0", networkInterfaceId: eni("a", "internal") },
+        { destination: prefixListId, networkInterfaceId: eni("a", "internal") },
+      ],
+      tags: { [LABEL_KEY]: label, Name: "db-subnets" },
+    },
+  ];
+
+  const elasticIp = resourceId("eipalloc", 1, 1);
+  return {
+    region,
+    accountId: "123456789012",
+    vpcs: [{ id: vpcId, cidr: "10.0.0.0/16", enableDnsSupport: true, enableDnsHostnames: true }],
+    subnets: [
+      { id: subnet.mgmt, vpcId, cidr: "10.0.0.0/24", availabilityZone: az },
+      { id: subnet.external, vpcId, cidr: "10.0.1.0/24", availabilityZone: az },
+      { id: subnet.internal, vpcId, cidr: "10.0.2.0/24", availabilityZone: az },
+    ],
+    instances: [instance("a"), instance("b")],
+    elasticIps: [
+      { allocationId: elasticIp, publicIp: "203.0.113.10", association: { networkInterfaceId: eni("a", "external"), privateIp: "10.0.1.11" }, tags: { [LABEL_KEY]: label } },
+    ],
+    routeTables,
+    prefixLists: [{ id: prefixListId, name: "corp-networks", cidrs: ["192.168.0.0/16", "172.16.0.0/12"] }],
+    buckets: [{ name: "ha-pair-state-demo" }],
+    pair: {
+      label,
+      stateStore: { bucket: "ha-pair-state-demo", key: "ha-pair/demo/state.json" },
+      secondaryIps: [{ role: "external", ips: movingIps }],
+      elasticIps: [{ allocationId: elasticIp, role: "external", privateIp: { a: "10.0.1.11", b: "10.0.1.12" } }],
+      routes: routeTables.map((table) => ({ routeTableId: table.id, destinations: table.routes.map((r) => r.destination), nextHopRole: "internal" })),
+    },
+  };
+}
+
+export interface PairTopologyParams {
+  /** Secondary IPs that move with node a's external interface (same-AZ only). */
+  secondaryIps: number;
+  /** EIPs re-associated between the nodes' own external private IPs. */
+  elasticIps: number;
+  routeTables: number;
+  /** Routes per table pointing at node a's internal interface; the first is 0.0.0.0/0. */
+  routesPerTable: number;
+  /** Node b in another AZ (its own subnets): secondary IPs cannot move then. */
+  acrossAz?: boolean;
+}
+
+/** The route destinations of one table: the default route, then distinct /24s. */
+function routeDestination(index: number): string {
+  if (index === 0) return "0.0.0.0/0";
+  const n = index - 1;
+  return `172.${16 + Math.floor(n / 256)}.${n % 256}.0/24`;
+}
+
+/**
+ * A generated pair with two interfaces per node (external, internal). The bench's "small same-AZ
+ * pair" is `pairTopology({ secondaryIps: 10, elasticIps: 1, routeTables: 3, routesPerTable: 2 })`.
+ */
+export function pairTopology(params: PairTopologyParams): Topology {
+  const { secondaryIps, elasticIps, routeTables, routesPerTable, acrossAz = false } = params;
+  if (acrossAz && secondaryIps > 0) {
+    throw new Error(`pairTopology: secondaryIps must be 0 when acrossAz is true (a secondary IP cannot move between subnets of different AZs); use elasticIps instead`);
+  }
+  if (secondaryIps > 2000 || elasticIps > 250 || routesPerTable > 4000 || [secondaryIps, elasticIps, routeTables, routesPerTable].some((n) => !Number.isInteger(n) || n < 0)) {
+    throw new Error(`pairTopology: counts must be integers within 0..2000 secondary IPs, 0..250 EIPs, 0..4000 routes per table`);
+  }
+  const label = "bench";
+  const region = "us-east-1";
+  const vpcId = resourceId("vpc", 2, 1);
+  const zone: Record<NodeId, string> = { a: "us-east-1a", b: acrossAz ? "us-east-1b" : "us-east-1a" };
+  // 10.0.0.0/20 external and 10.0.16.0/20 internal for node a (and b when same-AZ); node b's own pair across AZ.
+  const subnetOf = (node: NodeId, role: "external" | "internal") =>
+    resourceId("subnet", 2, (role === "external" ? 1 : 2) + (acrossAz && node === "b" ? 2 : 0));
+  const base = (node: NodeId, role: "external" | "internal") => (role === "external" ? 0 : 16) + (acrossAz && node === "b" ? 32 : 0);
+  const ip = (node: NodeId, role: "external" | "internal", offset: number) => {
+    const third = base(node, role) + Math.floor(offset / 256);
+    return `10.0.${third}.${offset % 256}`;
+  };
+  const host: Record<NodeId, number> = { a: 11, b: 12 };
+  const eni = (node: NodeId, role: "external" | "internal") => resourceId("eni", node === "a" ? 0xa : 0xb, role === "external" ? 1 : 2);
+
+  const moving = Array.from({ length: secondaryIps }, (_, i) => ip("a", "external", 1024 + i));
+  // Each EIP beyond the first maps to a private IP of each node's own that never moves.
+  const ownIp = (node: NodeId, i: number) => (i === 0 ? ip(node, "external", host[node]) : ip(node, "external", 256 * (node === "a" ? 1 : 2) + i));
+
+  const instance = (node: NodeId): TopologyInstance => {
+    const own = Array.from({ length: Math.max(0, elasticIps - 1) }, (_, i) => ownIp(node, i + 1));
+    const extraExternal = node === "a" ? [...moving, ...own] : own;
+    return {
+      id: resourceId("i", node === "a" ? 0xa : 0xb, 2),
+      node,
+      name: `ha-pair-bench-${node}`,
+      roleName: "ha-pair-bench-node",
+      interfaces: [
+        pairInterface(label, {
+          id: eni(node, "external"),
+          role: "external",
+          subnetId: subnetOf(node, "external"),
+          deviceIndex: 0,
+          primaryIp: ip(node, "external", host[node]),
+          ...(extraExternal.length > 0 ? { secondaryIps: extraExternal } : {}),
+          sourceDestCheck: false,
+        }),
+        pairInterface(label, { id: eni(node, "internal"), role: "internal", subnetId: subnetOf(node, "internal"), deviceIndex: 1, primaryIp: ip(node, "internal", host[node]), sourceDestCheck: false }),
+      ],
+    };
+  };
+
+  const eips = Array.from({ length: elasticIps }, (_, i) => ({
+    allocationId: resourceId("eipalloc", 2, i + 1),
+    publicIp: `198.51.100.${(i % 250) + 1}`,
+    association: { networkInterfaceId: eni("a", "external"), privateIp: ownIp("a", i) },
+    tags: { [LABEL_KEY]: label },
+  }));
+  const tables: TopologyRouteTable[] = Array.from({ length: routeTables }, (_, t) => ({
+    id: resourceId("rtb", 2, t + 1),
+    vpcId,
+    routes: Array.from({ length: routesPerTable }, (_, r) => ({ destination: routeDestination(r), networkInterfaceId: eni("a", "internal") })),
+    tags: { [LABEL_KEY]: label },
+  }));
+  const subnets = [
+    { id: subnetOf("a", "external"), vpcId, cidr: "10.0.0.0/20", availabilityZone: zone.a },
+    { id: subnetOf("a", "internal"), vpcId, cidr: "10.0.16.0/20", availabilityZone: zone.a },
+    ...(acrossAz
+      ? [
+          { id: subnetOf("b", "external"), vpcId, cidr: "10.0.32.0/20", availabilityZone: zone.b },
+          { id: subnetOf("b", "internal"), vpcId, cidr: "10.0.48.0/20", availabilityZone: zone.b },
+        ]
+      : []),
+  ];
+  return {
+    region,
+    accountId: "123456789012",
+    vpcs: [{ id: vpcId, cidr: "10.0.0.0/16" }],
+    subnets,
+    instances: [instance("a"), instance("b")],
+    elasticIps: eips,
+    routeTables: tables,
+    buckets: [{ name: "ha-pair-state-bench" }],
+    pair: {
+      label,
+      stateStore: { bucket: "ha-pair-state-bench", key: "ha-pair/bench/state.json" },
+      secondaryIps: secondaryIps > 0 ? [{ role: "external", ips: moving }] : [],
+      elasticIps: eips.map((eip, i) => ({ allocationId: eip.allocationId, role: "external", privateIp: { a: ownIp("a", i), b: ownIp("b", i) } })),
+      routes: tables.filter((table) => table.routes.length > 0).map((table) => ({ routeTableId: table.id, destinations: table.routes.map((r) => r.destination), nextHopRole: "internal" })),
+    },
+  };
+}
