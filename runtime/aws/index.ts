@@ -1,0 +1,113 @@
+/**
+ * The AWS CloudProvider: EC2 mutations and reads, the S3 state store and the IMDSv2 identity,
+ * on the modular AWS SDK v3 clients configured in clients.ts.
+ */
+import type { AgentConfig } from "../config/types.js";
+import type { ObservedState } from "../core/observed.js";
+import type { Operation } from "../core/operations.js";
+import type { CallListener, CloudProvider, NodeIdentity, PermissionCheck } from "../core/provider.js";
+import { tracked } from "./calls.js";
+import { createAwsClients, resolveAwsSettings, type AwsSettings } from "./clients.js";
+import { operationArns, operationTarget, sendOperation } from "./ec2-operations.js";
+import { classifyAwsError, deadlineError } from "./errors.js";
+import { fetchIdentity, withSignal, type InstanceIdentity } from "./identity.js";
+import { buildObservedState, ownerAccount, readResources } from "./observe.js";
+import { checkOperationPermissions } from "./permissions.js";
+import { S3StateStore } from "./s3-state-store.js";
+
+export { AWS_REQUIRED_ACTIONS, AWS_S3_BUCKET_ACTIONS } from "./required-actions.js";
+export { classifyAwsError, type AwsErrorContext } from "./errors.js";
+export { resolveAwsSettings, type AwsSettings } from "./clients.js";
+export { S3StateStore } from "./s3-state-store.js";
+
+export interface AwsProviderOptions {
+  onCall?: CallListener;
+  /** The environment to read AWS_* settings from; process.env by default. */
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface AwsProvider extends CloudProvider {
+  readonly cloud: "aws";
+  readonly stateStore: S3StateStore;
+  /** Where the clients send their requests, and why (for `ha-pair preflight` and support). */
+  readonly settings: AwsSettings;
+  /** Close the keep-alive connections (tests, one-shot commands). */
+  close(): void;
+}
+
+export function createAwsProvider(config: AgentConfig, options: AwsProviderOptions = {}): AwsProvider {
+  const env = options.env ?? process.env;
+  const onCall = options.onCall;
+  const settings = resolveAwsSettings(config, env);
+  // Learned as the provider works, for ARNs in messages; never needed to make a call.
+  const known: { region?: string; account?: string } = settings.region ? { region: settings.region.value } : {};
+
+  let identityOnce: Promise<InstanceIdentity> | undefined;
+  const instanceIdentity = (): Promise<InstanceIdentity> => {
+    // Fetched once per process (an instance's identity does not change); a failure is not
+    // remembered, so the next call tries again.
+    identityOnce ??= fetchIdentity(settings.imds).then(
+      (id) => {
+        known.region ??= id.region;
+        if (id.accountId) known.account ??= id.accountId;
+        return id;
+      },
+      (err: unknown) => {
+        identityOnce = undefined;
+        throw err;
+      },
+    );
+    return identityOnce;
+  };
+  const region = async (): Promise<string> => {
+    if (settings.region) return settings.region.value;
+    return (await instanceIdentity()).region;
+  };
+
+  const clients = createAwsClients(settings, region, env);
+  const stateStore = new S3StateStore(clients.s3, {
+    bucket: config.stateStore.bucket,
+    key: config.stateStore.key,
+    ...(onCall ? { onCall } : {}),
+    region: () => known.region,
+  });
+  const regionField = () => (known.region ? { region: known.region } : {});
+
+  return {
+    cloud: "aws",
+    settings,
+    stateStore,
+
+    async execute(operation: Operation, signal: AbortSignal): Promise<{ attempts: number }> {
+      const target = operationTarget(operation);
+      try {
+        const output = await tracked(onCall, { service: "ec2", action: operation.action, target }, () => sendOperation(clients.ec2, operation, signal));
+        return { attempts: output.$metadata.attempts ?? 1 };
+      } catch (err) {
+        const context = { action: operation.action, target, resourceArns: operationArns(operation, known.region, known.account), ...regionField() };
+        throw signal.aborted ? deadlineError(context, err) : classifyAwsError(err, context);
+      }
+    },
+
+    async observe(signal: AbortSignal): Promise<ObservedState> {
+      const resources = await readResources(clients.ec2, config, signal, onCall, (err, action, target) =>
+        signal.aborted ? deadlineError({ action, target }, err) : classifyAwsError(err, { action, target, ...regionField() }),
+      );
+      known.account ??= ownerAccount(resources);
+      return buildObservedState(config, resources);
+    },
+
+    checkPermissions(operations: Operation[], signal: AbortSignal): Promise<PermissionCheck[]> {
+      return checkOperationPermissions(clients.ec2, operations, signal, { ...(onCall ? { onCall } : {}), region: () => known.region, account: () => known.account });
+    },
+
+    async identity(signal?: AbortSignal): Promise<NodeIdentity> {
+      const { instanceId, region: idRegion, availabilityZone } = await withSignal(instanceIdentity(), signal, settings.imds.endpoint);
+      return { instanceId, region: idRegion, ...(availabilityZone ? { availabilityZone } : {}) };
+    },
+
+    close() {
+      clients.destroy();
+    },
+  };
+}

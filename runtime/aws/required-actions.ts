@@ -1,0 +1,25 @@
+/**
+ * Every IAM action the AWS provider calls, derived from the tables the calling code itself
+ * uses (so adding a call without listing it does not happen silently). The least-privilege
+ * IAM policy and the policy pack are generated from this.
+ *
+ * Resources (for the generator): ec2Mutating on the pair's network-interface, elastic-ip and
+ * route-table ARNs (see operationArns); ec2Read cannot be scoped (EC2 Describe* actions take
+ * no resource ARNs); s3 on arn:aws:s3:::BUCKET/KEY.
+ */
+import { EC2_MUTATING_API } from "./ec2-operations.js";
+import { EC2_READ_API } from "./observe.js";
+import { S3_API } from "./s3-state-store.js";
+
+export const AWS_REQUIRED_ACTIONS: { ec2Mutating: string[]; ec2Read: string[]; s3: string[] } = {
+  ec2Mutating: Object.values(EC2_MUTATING_API).map((action) => `ec2:${action}`),
+  ec2Read: EC2_READ_API.map((action) => `ec2:${action}`),
+  s3: S3_API.map((action) => `s3:${action}`),
+};
+
+/**
+ * Not called, but needed on the bucket ARN (arn:aws:s3:::BUCKET, ideally with the condition
+ * s3:prefix = KEY): without it S3 answers 403 instead of 404 for a missing object, so the
+ * first failover of a new pair (no state object yet) would look like a permission error.
+ */
+export const AWS_S3_BUCKET_ACTIONS: string[] = ["s3:ListBucket"];
