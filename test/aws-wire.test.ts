@@ -334,7 +334,7 @@ describe("DryRun", () => {
 describe("S3 state store on the wire", () => {
   it("writes with If-None-Match / If-Match and JSON content type, reads back with the ETag", async () => {
     let stored: { body: string; etag: string } | undefined;
-    const s3 = await serve((req) => {
+    const s3 = await serve((req): Answer => {
       if (req.method === "PUT") {
         stored = { body: req.body, etag: '"e1"' };
         return { headers: { etag: '"e1"' } };
