@@ -37,7 +37,6 @@ export interface ActionContext {
   readonly state: Ec2State;
   readonly caller: Caller;
   newId(prefix: string): string;
-  now(): number;
   /**
    * The permission check every action makes once its parameters and resources are known:
    * throws UnauthorizedOperation (403) when denied and DryRunOperation (412) when allowed under DryRun.

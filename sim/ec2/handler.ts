@@ -70,7 +70,6 @@ export function handleEc2(world: Ec2World, request: Ec2Request, authorize: Autho
         state,
         caller: request.caller,
         newId: (prefix) => world.newId(prefix),
-        now: () => world.now(),
         authorize(resources) {
           authorized = true;
           const decision = authorize({ action: action.name, resources, caller: request.caller, region: world.region });

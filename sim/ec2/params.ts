@@ -1,4 +1,4 @@
-import { Ec2Error, invalidParameterValue, missingParameter } from "./errors.js";
+import { invalidParameterValue, missingParameter } from "./errors.js";
 
 export interface RequestedFilter {
   name: string;
@@ -79,8 +79,4 @@ export class QueryParams {
     }
     return [...found].sort((left, right) => left - right);
   }
-}
-
-export function assertNever(value: never): never {
-  throw new Ec2Error("InternalError", `unexpected value ${String(value)}`, 500);
 }
