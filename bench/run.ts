@@ -1,0 +1,127 @@
+// `npm run bench [-- --json]`: the failover of a small same-AZ pair against the simulated
+// cloud at 100 ms latency per call, and the bundled agent's cold start.
+import { spawn } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import type { NodeId } from "../runtime/config/types.js";
+import { createAwsProvider } from "../runtime/aws/index.js";
+import { prepareFailover, runFailover, type FailoverReport } from "../runtime/core/executor.js";
+import { CallRecorder } from "../runtime/core/recorder.js";
+import { startAwsSim } from "../sim/index.js";
+import { pairTopology } from "../sim/topologies.js";
+import { useSimEnvironment } from "../tools/sim-env.js";
+
+const LATENCY_MS = 100;
+const FAILOVERS = 6;
+const COLD_STARTS = 7;
+const SMALL_PAIR = { secondaryIps: 10, elasticIps: 1, routeTables: 3, routesPerTable: 2 };
+
+const { values } = parseArgs({ options: { json: { type: "boolean" } } });
+const log = (text: string) => {
+  if (!values.json) process.stdout.write(`${text}\n`);
+};
+
+function stats(samples: number[]): { median: number; min: number; max: number } {
+  const sorted = [...samples].sort((x, y) => x - y);
+  const mid = Math.floor(sorted.length / 2);
+  const median = sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  return { median: round(median), min: round(sorted[0]!), max: round(sorted.at(-1)!) };
+}
+const round = (n: number) => Math.round(n * 10) / 10;
+
+async function failoverScenario() {
+  const sim = await startAwsSim({ topology: pairTopology(SMALL_PAIR), port: 0, seed: 1, faults: { latencyMs: LATENCY_MS } });
+  try {
+    const config = sim.agentConfig();
+    const reports: FailoverReport[] = [];
+    for (let i = 0; i < FAILOVERS; i += 1) {
+      const node: NodeId = i % 2 === 0 ? "b" : "a";
+      useSimEnvironment(sim, node);
+      const recorder = new CallRecorder();
+      const provider = createAwsProvider(config, { onCall: recorder.record });
+      // Before the trigger: credentials warmed and the state read, as a running daemon has them.
+      await provider.identity();
+      const prepared = await prepareFailover(config, node, provider);
+      const mark = recorder.calls.length;
+      const report = await runFailover(prepared, provider, { recorder, callMark: mark });
+      if (!report.converged) throw new Error(`bench failover to ${node} did not converge: ${report.error?.message}`);
+      reports.push(report);
+    }
+    const last = reports.at(-1)!;
+    const roundTrips = last.criticalPathRoundTrips;
+    const duration = stats(reports.map((r) => r.durationMs));
+    const bound = roundTrips * LATENCY_MS;
+    return {
+      scenario: `small same-AZ pair: 2 interfaces per node, ${SMALL_PAIR.secondaryIps} secondary IPs, ${SMALL_PAIR.elasticIps} EIP, ${SMALL_PAIR.routeTables} route tables × ${SMALL_PAIR.routesPerTable} routes`,
+      latencyMsPerCall: LATENCY_MS,
+      failovers: reports.length,
+      triggerToConvergedMs: duration,
+      totalWithStateReadAndRecordMs: stats(reports.map((r) => r.totalMs)),
+      apiCallsByAction: last.apiCallsByAction,
+      apiCalls: last.apiCalls,
+      sequentialRoundTrips: roundTrips,
+      phases: last.phases.map((p) => ({ phase: p.phase, ms: round(p.ms), roundTrips: p.roundTrips })),
+      boundMs: bound,
+      ratioToBound: round(duration.median / bound),
+    };
+  } finally {
+    await sim.stop();
+  }
+}
+
+/** Process start → the first request the simulated cloud receives, for the bundled agent. */
+async function coldStart() {
+  const sim = await startAwsSim({ topology: pairTopology(SMALL_PAIR), port: 0, seed: 1, faults: { latencyMs: 0 } });
+  try {
+    const dir = mkdtempSync(join(tmpdir(), "ha-pair-bench-"));
+    const configFile = join(dir, "c.json");
+    writeFileSync(configFile, JSON.stringify(sim.agentConfig()));
+    const agent = join(process.cwd(), "dist", "ha-pair-agent.cjs");
+    const samples: number[] = [];
+    for (let i = 0; i < COLD_STARTS; i += 1) {
+      const before = sim.calls.length;
+      const started = performance.timeOrigin + performance.now();
+      const child = spawn(process.execPath, [agent, "failover", "--config", configFile, "--activate", i % 2 ? "a" : "b", "--json"], {
+        env: { PATH: process.env.PATH, AWS_CONFIG_FILE: "/nonexistent", AWS_SHARED_CREDENTIALS_FILE: "/nonexistent", AWS_EC2_METADATA_SERVICE_ENDPOINT: sim.imds.a },
+        stdio: ["ignore", "ignore", "inherit"],
+      });
+      const code = await new Promise<number>((resolve) => child.on("exit", (c) => resolve(c ?? 1)));
+      if (code !== 0) throw new Error(`cold-start run ${i} exited ${code}`);
+      const first = sim.calls[before];
+      if (!first) throw new Error("the agent made no call");
+      samples.push(first.time - started);
+    }
+    return { command: "node dist/ha-pair-agent.cjs failover …", runs: samples.length, processStartToFirstApiCallMs: stats(samples) };
+  } finally {
+    await sim.stop();
+  }
+}
+
+async function main(): Promise<void> {
+  const failoverResult = await failoverScenario();
+  const coldStartResult = await coldStart();
+  const targets = {
+    roundTripsAtMost3: failoverResult.sequentialRoundTrips <= 3,
+    coldStartUnder150ms: coldStartResult.processStartToFirstApiCallMs.median < 150,
+  };
+  if (values.json) {
+    process.stdout.write(`${JSON.stringify({ failover: failoverResult, coldStart: coldStartResult, targets }, null, 2)}\n`);
+  } else {
+    const f = failoverResult;
+    log(`failover — ${f.scenario}, ${f.latencyMsPerCall} ms per call, ${f.failovers} runs`);
+    log(`  trigger→converged      median ${f.triggerToConvergedMs.median} ms (min ${f.triggerToConvergedMs.min}, max ${f.triggerToConvergedMs.max})`);
+    log(`  sequential round trips ${f.sequentialRoundTrips} (${f.phases.filter((p) => p.phase !== "record").map((p) => `${p.phase} ${p.roundTrips}`).join(", ")}); bound ${f.boundMs} ms; ratio ${f.ratioToBound}`);
+    log(`  with state read and record: median ${f.totalWithStateReadAndRecordMs.median} ms`);
+    log(`  API calls ${f.apiCalls}: ${Object.entries(f.apiCallsByAction).map(([a, n]) => `${a} ${n}`).join(", ")}`);
+    const c = coldStartResult;
+    log(`cold start — ${c.command}: process start → first API call median ${c.processStartToFirstApiCallMs.median} ms (min ${c.processStartToFirstApiCallMs.min}, max ${c.processStartToFirstApiCallMs.max}, ${c.runs} runs)`);
+    log(`targets: ≤3 round trips ${targets.roundTripsAtMost3 ? "met" : "MISSED"}; cold start < 150 ms ${targets.coldStartUnder150ms ? "met" : "MISSED"}`);
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exitCode = 1;
+});
