@@ -29,47 +29,60 @@ export const EC2_MUTATING_API: { readonly [A in OperationAction]: A } = {
   ReplaceRoute: "ReplaceRoute",
 };
 
-export function assignPrivateIpsInput(op: AssignPrivateIpsOperation, dryRun = false): AssignPrivateIpAddressesCommandInput {
+export function assignPrivateIpsInput(op: AssignPrivateIpsOperation): AssignPrivateIpAddressesCommandInput {
+  // No DryRun here: AssignPrivateIpAddresses has no DryRun parameter (the SDK would drop one
+  // silently and the call would really run). permissions.ts checks it another way.
   return {
     NetworkInterfaceId: op.networkInterfaceId,
     PrivateIpAddresses: [...op.privateIps],
     AllowReassignment: true,
-    ...(dryRun ? { DryRun: true } : {}),
-  };
+  } satisfies AssignPrivateIpAddressesCommandInput;
 }
 
-export function associateAddressInput(op: AssociateAddressOperation, dryRun = false): AssociateAddressCommandInput {
+export function associateAddressInput(op: AssociateAddressOperation, dryRun: boolean): AssociateAddressCommandInput {
   return {
     AllocationId: op.allocationId,
     NetworkInterfaceId: op.networkInterfaceId,
     // Explicit: without it EC2 picks the interface's primary IP, which is not what the config says.
     PrivateIpAddress: op.privateIp,
     AllowReassociation: true,
-    ...(dryRun ? { DryRun: true } : {}),
-  };
+    // Left out (undefined) on real calls, so the wire carries only what the call needs.
+    DryRun: dryRun || undefined,
+  } satisfies AssociateAddressCommandInput;
 }
 
-export function replaceRouteInput(op: ReplaceRouteOperation, dryRun = false): ReplaceRouteCommandInput {
+export function replaceRouteInput(op: ReplaceRouteOperation, dryRun: boolean): ReplaceRouteCommandInput {
   const d = op.destination;
+  const destination =
+    d.kind === "ipv4" ? { DestinationCidrBlock: d.cidr } : d.kind === "ipv6" ? { DestinationIpv6CidrBlock: d.cidr } : { DestinationPrefixListId: d.prefixListId };
   return {
     RouteTableId: op.routeTableId,
-    ...(d.kind === "ipv4" ? { DestinationCidrBlock: d.cidr } : d.kind === "ipv6" ? { DestinationIpv6CidrBlock: d.cidr } : { DestinationPrefixListId: d.prefixListId }),
+    ...destination,
     NetworkInterfaceId: op.networkInterfaceId,
-    ...(dryRun ? { DryRun: true } : {}),
-  };
+    // Left out (undefined) on real calls, so the wire carries only what the call needs.
+    DryRun: dryRun || undefined,
+  } satisfies ReplaceRouteCommandInput;
 }
 
-/** Send the operation's one EC2 call; the caller tracks and classifies it. */
-export function sendOperation(ec2: EC2Client, op: Operation, signal: AbortSignal, dryRun = false): Promise<{ $metadata: { attempts?: number } }> {
+/** Perform the operation's one EC2 call; the caller tracks and classifies it. */
+export function sendOperation(ec2: EC2Client, op: Operation, signal: AbortSignal): Promise<{ $metadata: { attempts?: number } }> {
   const options = { abortSignal: signal };
   switch (op.action) {
     case "AssignPrivateIpAddresses":
-      return ec2.send(new AssignPrivateIpAddressesCommand(assignPrivateIpsInput(op, dryRun)), options);
+      return ec2.send(new AssignPrivateIpAddressesCommand(assignPrivateIpsInput(op)), options);
     case "AssociateAddress":
-      return ec2.send(new AssociateAddressCommand(associateAddressInput(op, dryRun)), options);
+      return ec2.send(new AssociateAddressCommand(associateAddressInput(op, false)), options);
     case "ReplaceRoute":
-      return ec2.send(new ReplaceRouteCommand(replaceRouteInput(op, dryRun)), options);
+      return ec2.send(new ReplaceRouteCommand(replaceRouteInput(op, false)), options);
   }
+}
+
+/** The operation's call with DryRun, for the actions whose API has DryRun. */
+export function sendDryRun(ec2: EC2Client, op: AssociateAddressOperation | ReplaceRouteOperation, signal: AbortSignal): Promise<{ $metadata: { attempts?: number } }> {
+  const options = { abortSignal: signal };
+  return op.action === "AssociateAddress"
+    ? ec2.send(new AssociateAddressCommand(associateAddressInput(op, true)), options)
+    : ec2.send(new ReplaceRouteCommand(replaceRouteInput(op, true)), options);
 }
 
 /**

@@ -1,13 +1,20 @@
 /**
- * Preflight: every planned mutation sent with DryRun, all in parallel. EC2 evaluates IAM (and
- * checks that the resources exist and the parameters are valid) and then answers
- * DryRunOperation instead of acting, so nothing changes.
+ * Preflight: would each planned mutation be permitted? Checked against EC2 itself, all in
+ * parallel, changing nothing:
+ * - AssociateAddress and ReplaceRoute are sent with DryRun: EC2 evaluates IAM (and checks that
+ *   the resources exist and the parameters are valid), then answers DryRunOperation instead
+ *   of acting.
+ * - AssignPrivateIpAddresses has no DryRun parameter in the EC2 API. It is checked with a call
+ *   that cannot change anything: the destination interface is asked to take its own primary
+ *   IP, with AllowReassignment off. The address is already that interface's, and without
+ *   reassignment nothing can be taken from another interface, so whatever EC2 answers, no
+ *   address moves; UnauthorizedOperation still says the role may not call it on that interface.
  */
-import type { EC2Client } from "@aws-sdk/client-ec2";
-import type { Operation } from "../core/operations.js";
+import { AssignPrivateIpAddressesCommand, DescribeNetworkInterfacesCommand, type EC2Client } from "@aws-sdk/client-ec2";
+import type { AssignPrivateIpsOperation, Operation } from "../core/operations.js";
 import type { CallListener, PermissionCheck } from "../core/provider.js";
 import { tracked } from "./calls.js";
-import { operationArns, operationTarget, sendOperation } from "./ec2-operations.js";
+import { operationArns, operationTarget, sendDryRun } from "./ec2-operations.js";
 import { awsErrorCode, classifyAwsError, cleanMessage, iamAction } from "./errors.js";
 
 export interface PermissionContext {
@@ -17,21 +24,52 @@ export interface PermissionContext {
 }
 
 export async function checkOperationPermissions(ec2: EC2Client, operations: Operation[], signal: AbortSignal, context: PermissionContext): Promise<PermissionCheck[]> {
-  return Promise.all(operations.map((op) => checkOne(ec2, op, signal, context)));
+  const assigns = operations.filter((op): op is AssignPrivateIpsOperation => op.action === "AssignPrivateIpAddresses");
+  const primaries = assigns.length > 0 ? primaryIps(ec2, [...new Set(assigns.map((op) => op.networkInterfaceId))], signal, context) : undefined;
+  return Promise.all(
+    operations.map((op) => {
+      const target = operationTarget(op);
+      const call = { service: "ec2" as const, action: op.action, target };
+      if (op.action !== "AssignPrivateIpAddresses") {
+        return verdict(op, context, () => tracked(context.onCall, call, () => sendDryRun(ec2, op, signal), isDryRunOk));
+      }
+      return verdict(op, context, async () => {
+        const primary = (await (primaries as Promise<Map<string, string>>)).get(op.networkInterfaceId);
+        if (!primary) throw new Error(`interface ${op.networkInterfaceId} has no primary private IP to check with`);
+        return tracked(context.onCall, call, () =>
+          ec2.send(
+            new AssignPrivateIpAddressesCommand({ NetworkInterfaceId: op.networkInterfaceId, PrivateIpAddresses: [primary], AllowReassignment: false }),
+            { abortSignal: signal },
+          ),
+        );
+      });
+    }),
+  );
 }
 
-async function checkOne(ec2: EC2Client, op: Operation, signal: AbortSignal, context: PermissionContext): Promise<PermissionCheck> {
+/** The primary private IP of each interface, in one batched read. */
+async function primaryIps(ec2: EC2Client, interfaceIds: string[], signal: AbortSignal, context: PermissionContext): Promise<Map<string, string>> {
+  const output = await tracked(context.onCall, { service: "ec2", action: "DescribeNetworkInterfaces", target: interfaceIds.join(",") }, () =>
+    ec2.send(new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: interfaceIds }), { abortSignal: signal }),
+  );
+  const map = new Map<string, string>();
+  for (const nic of output.NetworkInterfaces ?? []) {
+    const primary = nic.PrivateIpAddresses?.find((ip) => ip.Primary)?.PrivateIpAddress ?? nic.PrivateIpAddress;
+    if (nic.NetworkInterfaceId && primary) map.set(nic.NetworkInterfaceId, primary);
+  }
+  return map;
+}
+
+async function verdict(op: Operation, context: PermissionContext, check: () => Promise<unknown>): Promise<PermissionCheck> {
   const target = operationTarget(op);
   const iam = iamAction(op.action);
   try {
-    await tracked(context.onCall, { service: "ec2", action: op.action, target }, () => sendOperation(ec2, op, signal, true), isDryRunOk);
-    // Real EC2 never performs a DryRun call; an endpoint that did has ignored DryRun.
-    return { action: op.action, target, allowed: true, detail: `the endpoint performed ${iam} although DryRun was set (it ignores DryRun)` };
+    await check();
+    return { action: op.action, target, allowed: true };
   } catch (err) {
     if (isDryRunOk(err)) return { action: op.action, target, allowed: true };
     const arns = operationArns(op, context.region(), context.account());
-    const code = awsErrorCode(err);
-    if (code === "UnauthorizedOperation") {
+    if (awsErrorCode(err) === "UnauthorizedOperation") {
       const message = err instanceof Error ? cleanMessage(err.message) : "";
       return {
         action: op.action,
@@ -40,15 +78,12 @@ async function checkOne(ec2: EC2Client, op: Operation, signal: AbortSignal, cont
         detail: `${iam} is not allowed on ${arns.join(" and ")}: grant it to the node's role.${message ? ` EC2 said: ${message}` : ""}`,
       };
     }
-    const error = classifyAwsError(err, { action: op.action, target, resourceArns: arns, ...regionField(context.region()) });
+    const region = context.region();
+    const error = classifyAwsError(err, { action: op.action, target, resourceArns: arns, ...(region ? { region } : {}) });
     return { action: op.action, target, allowed: false, detail: error.describe() };
   }
 }
 
 function isDryRunOk(err: unknown): boolean {
   return awsErrorCode(err) === "DryRunOperation";
-}
-
-function regionField(region: string | undefined): { region?: string } {
-  return region ? { region } : {};
 }
