@@ -331,6 +331,32 @@ describe("DryRun", () => {
   });
 });
 
+describe("AssignPrivateIpAddresses permission check (the API has no DryRun)", () => {
+  it("asks the interface to take its own primary IP without reassignment, so nothing can move", async () => {
+    const ec2 = await serve((req) => {
+      if (req.action === "DescribeNetworkInterfaces") {
+        return {
+          body: ok(
+            "DescribeNetworkInterfaces",
+            "<networkInterfaceSet><item><networkInterfaceId>eni-0bbbbbbbbbbbbbb01</networkInterfaceId><privateIpAddress>10.0.1.12</privateIpAddress><privateIpAddressesSet><item><privateIpAddress>10.0.1.12</privateIpAddress><primary>true</primary></item></privateIpAddressesSet></item></networkInterfaceSet>",
+          ),
+        };
+      }
+      return { status: 403, body: ec2Error("UnauthorizedOperation", "You are not authorized to perform this operation.") };
+    });
+    const [check] = await provider(config({ endpoints: { ec2: ec2.url } })).checkPermissions(
+      [{ action: "AssignPrivateIpAddresses", target: "eni-0bbbbbbbbbbbbbb01", node: "b", networkInterfaceId: "eni-0bbbbbbbbbbbbbb01", role: "ext", privateIps: ["10.0.1.100"] }],
+      signal(),
+    );
+    const assign = new URLSearchParams(ec2.seen.find((r) => r.action === "AssignPrivateIpAddresses")?.body);
+    expect(assign.get("PrivateIpAddress.1")).toBe("10.0.1.12");
+    expect(assign.get("AllowReassignment")).toBe("false");
+    expect(assign.has("DryRun")).toBe(false);
+    expect(check).toMatchObject({ action: "AssignPrivateIpAddresses", allowed: false });
+    expect(check?.detail).toContain("ec2:AssignPrivateIpAddresses is not allowed on arn:aws:ec2:us-east-1:ACCOUNT:network-interface/eni-0bbbbbbbbbbbbbb01");
+  });
+});
+
 describe("S3 state store on the wire", () => {
   it("writes with If-None-Match / If-Match and JSON content type, reads back with the ETag", async () => {
     let stored: { body: string; etag: string } | undefined;

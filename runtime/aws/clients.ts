@@ -179,3 +179,29 @@ function requestHandler(settings: AwsSettings): NodeHttpHandler {
     httpsAgent: new HttpsAgent(agentOptions),
   });
 }
+
+/**
+ * The URLs the clients will call, resolved by the SDK's own endpoint rules (so FIPS, dual-stack
+ * and partitions come out as the SDK would do them), for preflight and support. An endpoint
+ * that only the shared config file names is not reflected here.
+ */
+export async function resolvedEndpoints(clients: AwsClients, bucket: string): Promise<{ service: string; url: string }[]> {
+  const { ec2, s3, settings } = clients;
+  const region = await ec2.config.region();
+  const [fips, dualStack] = await Promise.all([ec2.config.useFipsEndpoint(), ec2.config.useDualstackEndpoint()]);
+  const ec2Url = ec2.config.endpointProvider({ Region: region, UseFIPS: fips, UseDualStack: dualStack, ...(settings.ec2.effective ? { Endpoint: settings.ec2.effective } : {}) }).url.href;
+  const s3Url = s3.config.endpointProvider({
+    Region: region,
+    Bucket: bucket,
+    UseFIPS: fips,
+    UseDualStack: dualStack,
+    ForcePathStyle: settings.s3.forcePathStyle,
+    Accelerate: false,
+    ...(settings.s3.effective ? { Endpoint: settings.s3.effective } : {}),
+  }).url.href;
+  return [
+    { service: "ec2", url: ec2Url },
+    { service: "s3", url: s3Url },
+    { service: "imds", url: settings.imds.endpoint },
+  ];
+}

@@ -7,7 +7,7 @@ import type { ObservedState } from "../core/observed.js";
 import type { Operation } from "../core/operations.js";
 import type { CallListener, CloudProvider, NodeIdentity, PermissionCheck } from "../core/provider.js";
 import { tracked } from "./calls.js";
-import { createAwsClients, resolveAwsSettings, type AwsSettings } from "./clients.js";
+import { createAwsClients, resolveAwsSettings, resolvedEndpoints, type AwsSettings } from "./clients.js";
 import { operationArns, operationTarget, sendOperation } from "./ec2-operations.js";
 import { classifyAwsError, deadlineError } from "./errors.js";
 import { fetchIdentity, withSignal, type InstanceIdentity } from "./identity.js";
@@ -31,6 +31,8 @@ export interface AwsProvider extends CloudProvider {
   readonly stateStore: S3StateStore;
   /** Where the clients send their requests, and why (for `ha-pair preflight` and support). */
   readonly settings: AwsSettings;
+  /** The API endpoints the clients will call (after env and config overrides), for preflight. */
+  endpoints(): Promise<{ service: string; url: string }[]>;
   /** Close the keep-alive connections (tests, one-shot commands). */
   close(): void;
 }
@@ -104,6 +106,10 @@ export function createAwsProvider(config: AgentConfig, options: AwsProviderOptio
     async identity(signal?: AbortSignal): Promise<NodeIdentity> {
       const { instanceId, region: idRegion, availabilityZone } = await withSignal(instanceIdentity(), signal, settings.imds.endpoint);
       return { instanceId, region: idRegion, ...(availabilityZone ? { availabilityZone } : {}) };
+    },
+
+    endpoints() {
+      return resolvedEndpoints(clients, config.stateStore.bucket);
     },
 
     close() {
