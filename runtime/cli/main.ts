@@ -11,6 +11,12 @@ import { validateCommand } from "./commands/validate.js";
 import { EXIT_BAD_INPUT, EXIT_FAILED, UsageError } from "./errors.js";
 import { consoleOutput } from "./output.js";
 
+// The AWS SDK warns on every process start under Node < 22 that *future* SDK releases will need
+// Node 22. The agent's SDK is pinned by its lockfile/bundle, so the warning is noise in every
+// failover log on appliances whose Node the operator cannot change; `preflight` reports it once
+// instead. Setting the variable to anything else brings the SDK's warning back.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+
 declare const HA_PAIR_VERSION: string | undefined;
 export const VERSION = typeof HA_PAIR_VERSION === "string" ? HA_PAIR_VERSION : "0.0.0-dev";
 

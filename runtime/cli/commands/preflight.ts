@@ -58,6 +58,15 @@ export const preflightCommand: Command = {
     const signal = AbortSignal.timeout(timeBudgets(config).deadlineMs);
     const checks: PreflightCheck[] = [];
 
+    const nodeMajor = Number(process.versions.node.split(".")[0]);
+    checks.push({
+      name: "node runtime",
+      status: nodeMajor >= 22 ? "ok" : "warn",
+      detail: nodeMajor >= 22
+        ? `Node ${process.versions.node}`
+        : `Node ${process.versions.node}: this agent keeps working (its AWS SDK is pinned), but AWS SDK releases after January 2027 need Node 22 or newer; upgrade Node before upgrading the agent past them`,
+    });
+
     let inVpc = false;
     try {
       const identity = await provider.identity(signal);
