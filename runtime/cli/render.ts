@@ -8,10 +8,16 @@ import { bold, dim, green, ms, pad, red, yellow } from "./output.js";
 
 /** One line of the timeline: when, which call, on what, how long, and its result. */
 export function renderCall(call: ApiCallRecord, origin: number): string {
-  const at = `+${String(Math.round(call.startedAt - origin)).padStart(5)} ms`;
+  const at = `+${String(Math.max(0, Math.round(call.startedAt - origin))).padStart(5)} ms`;
   const result = call.ok ? green("ok") : red(call.errorCode ?? "failed");
   const retries = call.attempts > 1 ? yellow(` (${call.attempts} attempts)`) : "";
-  return `  ${dim(at)}  ${pad(call.service, 4)} ${pad(call.action, 26)} ${pad(call.target, 44)} ${pad(ms(call.ms), 8)} ${result}${retries}`;
+  return `  ${dim(at)}  ${pad(call.service, 4)} ${pad(call.action, 26)} ${pad(shortTarget(call.target), 48)} ${pad(ms(call.ms), 8)} ${result}${retries}`;
+}
+
+/** A batched read names many resources: show the first and how many more. */
+function shortTarget(target: string): string {
+  const parts = target.split(",");
+  return parts.length > 2 ? `${parts[0]} +${parts.length - 1} more` : target;
 }
 
 function itemLabel(item: InspectItem): string {
