@@ -49,4 +49,6 @@ export interface CloudProvider {
   identity(signal?: AbortSignal): Promise<NodeIdentity>;
   /** The pair's state object. */
   readonly stateStore: StateStore;
+  /** The API endpoints the clients will call (after env and config overrides), for preflight. */
+  endpoints?(): Promise<{ service: string; url: string }[]>;
 }
