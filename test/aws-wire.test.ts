@@ -486,6 +486,19 @@ describe("identity", () => {
     expect(err.fix).toContain("AWS_EC2_METADATA_SERVICE_ENDPOINT");
   });
 
+  it("without a region and without IMDS, a call says the region is missing and how to set it", async () => {
+    process.env.AWS_EC2_METADATA_SERVICE_ENDPOINT = "http://127.0.0.1:9";
+    const ec2 = await serve(() => ({ body: ok("ReplaceRoute") }));
+    const { region: _omit, ...noRegion } = config({ endpoints: { ec2: ec2.url } });
+    const err = (await provider(noRegion)
+      .execute(route, signal())
+      .catch((e: unknown) => e)) as HaPairError;
+    expect(err.code).toBe("ImdsUnreachable");
+    expect(err.message).toContain("No region is configured");
+    expect(err.fix).toContain("AWS_REGION");
+    expect(ec2.seen).toHaveLength(0);
+  });
+
   it("an IMDS that does not answer is cut off by the ~1 s timeouts", async () => {
     const imds = await serve(() => ({ delayMs: 10_000, body: "late" }));
     process.env.AWS_EC2_METADATA_SERVICE_ENDPOINT = imds.url;

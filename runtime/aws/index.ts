@@ -3,6 +3,7 @@
  * on the modular AWS SDK v3 clients configured in clients.ts.
  */
 import type { AgentConfig } from "../config/types.js";
+import { HaPairError } from "../core/errors.js";
 import type { ObservedState } from "../core/observed.js";
 import type { Operation } from "../core/operations.js";
 import type { CallListener, CloudProvider, NodeIdentity, PermissionCheck } from "../core/provider.js";
@@ -63,7 +64,20 @@ export function createAwsProvider(config: AgentConfig, options: AwsProviderOptio
   };
   const region = async (): Promise<string> => {
     if (settings.region) return settings.region.value;
-    return (await instanceIdentity()).region;
+    try {
+      return (await instanceIdentity()).region;
+    } catch (err) {
+      if (!(err instanceof HaPairError)) throw err;
+      // Say why IMDS was asked at all: a command given --activate still needs a region.
+      throw new HaPairError({
+        code: err.code,
+        errorClass: err.errorClass,
+        message: `No region is configured (config.region, AWS_REGION), so it was to come from the instance identity. ${err.message}`,
+        ...(err.resource ? { resource: err.resource } : {}),
+        fix: `Set "region" in the config or AWS_REGION. ${err.fix ?? ""}`.trim(),
+        cause: err,
+      });
+    }
   };
 
   const clients = createAwsClients(settings, region, env);
