@@ -147,7 +147,7 @@ export function classifyAwsError(err: unknown, context: AwsErrorContext): HaPair
     );
   }
   if (DENIED.has(f.code) || (f.status === 403 && !BAD_CREDENTIALS.has(f.code))) {
-    return make("permanent", `${on} was denied (${f.code}): ${f.message}`, deniedFix(iam, arns, context));
+    return make("permanent", `${on} was denied (${f.code}): ${f.message}`, deniedFix(iam, arns));
   }
   if (BAD_CREDENTIALS.has(f.code)) {
     return make(
@@ -208,7 +208,7 @@ export function classifyAwsError(err: unknown, context: AwsErrorContext): HaPair
   return make("permanent", `${on} failed: ${f.code}: ${f.message}`, "This is not an API error; report it as a bug of ha-pair if it repeats.");
 }
 
-function deniedFix(iam: string, arns: string, context: AwsErrorContext): string {
+function deniedFix(iam: string, arns: string): string {
   const grant = `Grant ${iam} on ${arns} to the node's role (see \`ha-pair preflight\`).`;
   if (!iam.startsWith("s3:")) return grant;
   const extra = [
