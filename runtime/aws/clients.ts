@@ -4,6 +4,7 @@
  */
 import { Agent as HttpAgent } from "node:http";
 import { Agent as HttpsAgent } from "node:https";
+import { defaultProvider } from "@aws-sdk/credential-provider-node";
 import { EC2Client } from "@aws-sdk/client-ec2";
 import { S3Client } from "@aws-sdk/client-s3";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
@@ -126,8 +127,13 @@ export function createAwsClients(settings: AwsSettings, region: () => Promise<st
     // variable was unset, so nothing the operator chose is overridden.
     process.env.AWS_EC2_METADATA_SERVICE_ENDPOINT = settings.imds.endpoint;
   }
+  // One credential provider for both clients: the default chain, memoized (refreshed before
+  // expiry). With separate chains each client would fetch the instance-role credentials from
+  // IMDS on its first call — and the EC2 client's first call is the failover's mutation wave.
+  const credentials = defaultProvider();
   const common = {
     region,
+    credentials,
     maxAttempts: settings.maxAttempts,
     // Standard mode: exponential backoff with full jitter (delay = random() * min(base * 2^n, 20 s),
     // @smithy/core/retry DefaultRetryBackoffStrategy), base 50 ms, 1 s for throttling, retrying
