@@ -49,6 +49,15 @@ describe("authorization and DryRun", () => {
     expect(describe.code).toBe("DryRunOperation");
   });
 
+  it("rejects DryRun on actions whose API has none (AssignPrivateIpAddresses) instead of pretending to check", () => {
+    const world = new Ec2World(testTopology());
+    const body = `Action=AssignPrivateIpAddresses&Version=2016-11-15&NetworkInterfaceId=${IDS.eniExternalB}&PrivateIpAddress.1=10.0.1.100&AllowReassignment=true&DryRun=true`;
+    const response = handleEc2(world, { params: new URLSearchParams(body), caller: TEST_CALLER, requestId: "req-dry" });
+    expect(response.status).toBe(400);
+    expect(response.body).toContain("<Code>UnknownParameter</Code>");
+    expect(world.whereIsPrivateIp("10.0.1.100")).toBe(IDS.eniExternalA);
+  });
+
   it("checks parameters and existence before authorization: a DryRun on an unknown resource is NotFound", async () => {
     const failure = await failureOf(
       bed.server.client.send(new ReplaceRouteCommand({ RouteTableId: "rtb-0fffffffffffffff0", DestinationCidrBlock: "192.168.0.0/16", NetworkInterfaceId: IDS.eniInternalB, DryRun: true })),

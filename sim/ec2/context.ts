@@ -47,6 +47,12 @@ export interface ActionContext {
 export interface Ec2Action {
   readonly name: string;
   readonly mutating: boolean;
+  /**
+   * False for the few actions whose API has no DryRun parameter (AssignPrivateIpAddresses,
+   * UnassignPrivateIpAddresses). EC2 rejects the parameter there; answering DryRunOperation
+   * would hide a client that believes it is only checking, while real EC2 would act or refuse.
+   */
+  readonly dryRun?: false;
   /** Returns the members of the response element after requestId. */
   run(context: ActionContext): XmlObject;
 }

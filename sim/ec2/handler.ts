@@ -60,6 +60,9 @@ export function handleEc2(world: Ec2World, request: Ec2Request, authorize: Autho
     if (!actionName) throw new Ec2Error("MissingAction", "The request must contain the parameter Action");
     const action = ACTIONS.get(actionName);
     if (!action) throw new Ec2Error("InvalidAction", `The action ${actionName} is not valid for this web service.`);
+    if (action.dryRun === false && request.params.has("DryRun")) {
+      throw new Ec2Error("UnknownParameter", `The parameter DryRun is not recognized by ${action.name}.`);
+    }
     const params = new QueryParams(request.params);
     const dryRun = params.bool("DryRun") ?? false;
     const run = (state: Ec2State) => {

@@ -59,6 +59,7 @@ function moveSecondaryIp(state: Ec2State, from: NetworkInterfaceRecord, target: 
 const assignPrivateIpAddresses: Ec2Action = {
   name: "AssignPrivateIpAddresses",
   mutating: true,
+  dryRun: false,
   run(context: ActionContext): XmlObject {
     const { params, state } = context;
     const eni = requireNetworkInterface(state, params.requiredString("NetworkInterfaceId"));
@@ -126,6 +127,7 @@ function assignAny(state: Ec2State, eni: NetworkInterfaceRecord, count: number):
 const unassignPrivateIpAddresses: Ec2Action = {
   name: "UnassignPrivateIpAddresses",
   mutating: true,
+  dryRun: false,
   run(context: ActionContext): XmlObject {
     const { params, state } = context;
     const eni = requireNetworkInterface(state, params.requiredString("NetworkInterfaceId"));
