@@ -1,10 +1,11 @@
 import { readFileSync } from "node:fs";
-import { isIP } from "node:net";
-import { Ajv2020, type ErrorObject } from "ajv/dist/2020.js";
-import addFormatsModule from "ajv-formats";
+import type { ErrorObject } from "ajv/dist/2020.js";
 import type { AgentConfig } from "./types.js";
 import { pointerSegment, semanticErrors } from "./semantics.js";
 import schemaDocument from "./agent-config.schema.json" with { type: "json" };
+import { schemaValidator } from "./schema-validator.js";
+
+export { isEndpointUrl, isRouteDestination } from "./formats.js";
 
 export { pointerSegment };
 
@@ -20,39 +21,9 @@ export interface ConfigError {
 
 export type ValidationResult = { ok: true; config: AgentConfig } | { ok: false; errors: ConfigError[] };
 
-const ID_SUFFIX = "([0-9a-f]{8}|[0-9a-f]{17})";
-const PREFIX_LIST_ID = new RegExp(`^pl-${ID_SUFFIX}$`);
-
-/** A CIDR's prefix length must fit its family; a prefix list ID is accepted as is. Host bits may be set. */
-export function isRouteDestination(value: string): boolean {
-  if (PREFIX_LIST_ID.test(value)) return true;
-  const slash = value.indexOf("/");
-  if (slash < 0) return false;
-  const family = isIP(value.slice(0, slash));
-  const prefix = value.slice(slash + 1);
-  if (family === 0 || !/^(0|[1-9][0-9]{0,2})$/.test(prefix)) return false;
-  return Number(prefix) <= (family === 4 ? 32 : 128);
-}
-
-/** An API endpoint: http(s), a host, and nothing the SDKs would drop or leak (credentials, query, fragment). */
-export function isEndpointUrl(value: string): boolean {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return false;
-  }
-  return (url.protocol === "http:" || url.protocol === "https:") && url.hostname !== "" &&
-    url.username === "" && url.password === "" && url.search === "" && url.hash === "" &&
-    /^https?:\/\/[^/?#\s]/i.test(value);
-}
-
-const addFormats = addFormatsModule as unknown as (ajv: Ajv2020, formats: string[]) => void;
-const ajv = new Ajv2020({ allErrors: true, verbose: true, strict: true });
-addFormats(ajv, ["ipv4"]);
-ajv.addFormat("route-destination", { type: "string", validate: isRouteDestination });
-ajv.addFormat("endpoint-url", { type: "string", validate: isEndpointUrl });
-const validateSchema = ajv.compile<AgentConfig>(AGENT_CONFIG_SCHEMA);
+// Compiled by ajv at startup when run from source; precompiled to standalone code in the bundle
+// (scripts/build.mjs), so the agent does not compile the schema on every start.
+const validateSchema = schemaValidator;
 
 type SchemaNode = { description?: unknown; $ref?: unknown; properties?: Record<string, SchemaNode> };
 
