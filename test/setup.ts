@@ -8,3 +8,5 @@ for (const name of Object.keys(process.env)) {
 process.env.AWS_EC2_METADATA_SERVICE_ENDPOINT = "http://127.0.0.1:9";
 process.env.AWS_CONFIG_FILE = "/nonexistent/ha-pair-test/config";
 process.env.AWS_SHARED_CREDENTIALS_FILE = "/nonexistent/ha-pair-test/credentials";
+// The SDK's notice that future releases need Node 22 (the CLI silences it the same way).
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
