@@ -86,9 +86,23 @@ export interface PreparedFailover {
   activate: NodeId;
   plan: Plan;
   stored: StoredState | null;
+  /** `stored` is a cached read (the daemon's), not one made just now: see TakeOverOptions.cachedRead. */
+  cached?: boolean;
 }
 
-export async function prepareFailover(config: AgentConfig, activate: NodeId, provider: CloudProvider, signal?: AbortSignal): Promise<PreparedFailover> {
+/**
+ * Plan, and read the state object's current version. A daemon that keeps a recent read passes it
+ * as `cached`: no read on the trigger path, the fencing write goes out at once, and an outdated
+ * cache costs one re-read only when the write answers 412.
+ */
+export async function prepareFailover(
+  config: AgentConfig,
+  activate: NodeId,
+  provider: CloudProvider,
+  signal?: AbortSignal,
+  cached?: { stored: StoredState | null },
+): Promise<PreparedFailover> {
+  if (cached) return { config, activate, plan: planFailover(config, activate), stored: cached.stored, cached: true };
   const stored = await provider.stateStore.read(signal);
   return { config, activate, plan: planFailover(config, activate), stored };
 }
@@ -186,12 +200,14 @@ export async function runFailover(
   // 1. Fencing: exactly one node may move the pair at a time.
   let fence;
   try {
-    fence = await timed("fence", () => 1, () =>
+    // A re-read of an outdated cache adds a read and a second write to the critical path.
+    fence = await timed("fence", (f) => (f.reread ? 3 : 1), () =>
       takeOver(
         provider.stateStore,
         { label: config.label, activate, taskId, owner: { node: activate, ...options.owner }, now: now(), deadlineMs: budgets.deadlineMs },
         prepared.stored,
         signal,
+        { cachedRead: prepared.cached === true },
       ),
     );
   } catch (err) {

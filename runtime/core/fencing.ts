@@ -11,14 +11,29 @@ export interface TakeOverIntent {
   deadlineMs: number;
 }
 
-export type TakeOverResult =
+export type TakeOverResult = (
   | { acquired: true; etag: string; state: PairState; previous: PairState | null }
   | {
       acquired: false;
       /** lost-race: our conditional write lost; busy: the other node's failover is still running. */
       reason: "lost-race" | "busy";
       current: PairState | null;
-    };
+    }
+) & {
+  /** The read passed in was a cached one that turned out outdated, and the state was re-read once. */
+  reread?: boolean;
+};
+
+export interface TakeOverOptions {
+  /**
+   * The read passed in is a cached one (the daemon's), possibly seconds old, not a read made
+   * just before this trigger. Then an outdated cache must not be mistaken for a lost race:
+   * when the write answers 412 (or the cache shows the other node busy), the state is re-read
+   * once and the same rules are applied to that fresh read — except that a takeover by the
+   * other node that began at or after our trigger is a race we lost (never fight a fresh owner).
+   */
+  cachedRead?: boolean;
+}
 
 /**
  * Take the pair over for `activate` with one conditional write of the state object, against
@@ -33,6 +48,7 @@ export async function takeOver(
   intent: TakeOverIntent,
   read: StoredState | null,
   signal?: AbortSignal,
+  options: TakeOverOptions = {},
 ): Promise<TakeOverResult> {
   if (read && read.state.label !== intent.label) {
     throw new HaPairError({
@@ -45,6 +61,8 @@ export async function takeOver(
   }
   const previous = read?.state ?? null;
   if (previous && previous.taskState === "RUNNING" && previous.activeNode !== intent.activate && !isStale(previous, intent.now)) {
+    // A cached RUNNING may have finished since it was read.
+    if (options.cachedRead) return takeOverFresh(store, intent, signal);
     return { acquired: false, reason: "busy", current: previous };
   }
   const state: PairState = {
@@ -64,9 +82,26 @@ export async function takeOver(
     return { acquired: true, etag, state, previous };
   } catch (err) {
     if (!(err instanceof FencingConflictError)) throw err;
+    if (options.cachedRead) return takeOverFresh(store, intent, signal);
     const current = await store.read(signal);
     return { acquired: false, reason: "lost-race", current: current?.state ?? null };
   }
+}
+
+/** The daemon's cache was outdated: re-read once, then exactly the rules of a fresh read. */
+async function takeOverFresh(store: StateStore, intent: TakeOverIntent, signal?: AbortSignal): Promise<TakeOverResult> {
+  const fresh = await store.read(signal);
+  if (fresh && isFreshOwner(fresh.state, intent)) return { acquired: false, reason: "lost-race", current: fresh.state, reread: true };
+  return { ...(await takeOver(store, intent, fresh, signal)), reread: true };
+}
+
+/**
+ * The other node took the pair over at or after the instant of our trigger: both were triggered
+ * together and its write landed first — a race we lost, whatever state its task is in now. (Its
+ * clock is compared with ours; with skew, a RUNNING takeover is still caught by the busy rule.)
+ */
+function isFreshOwner(state: PairState, intent: TakeOverIntent): boolean {
+  return state.activeNode !== intent.activate && Date.parse(state.startedAt) >= intent.now.getTime();
 }
 
 /** Who holds the pair, in one line, for a node that does not fight. */
