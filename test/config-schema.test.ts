@@ -10,6 +10,7 @@ import addFormatsModule from "ajv-formats";
 import { describe, expect, it } from "vitest";
 import {
   AGENT_CONFIG_SCHEMA,
+  DEFAULT_AGENT,
   DEFAULT_LABEL_KEY,
   DEFAULT_NIC_MAP_KEY,
   DEFAULT_TIMEOUTS,
@@ -18,10 +19,12 @@ import {
   validateConfig,
   type AddressesConfig,
   type AgentConfig,
+  type AgentDaemonConfig,
   type ElasticIpConfig,
   type EndpointOverrides,
   type InterfaceConfig,
   type NodeConfig,
+  type ReconcileConfig,
   type RouteConfig,
   type SecondaryIpGroup,
   type StateStoreConfig,
@@ -62,6 +65,9 @@ const REQUIRED_BY_TYPES: Record<string, readonly string[]> = {
   "/stateStore": requiredOf<StateStoreConfig>()("type", "bucket", "key"),
   "/endpoints": requiredOf<EndpointOverrides>()(),
   "/timeouts": requiredOf<TimeBudgets>()(),
+  "/agent": requiredOf<AgentDaemonConfig>()(),
+  "/agent/listen": requiredOf<NonNullable<AgentDaemonConfig["listen"]>>()(),
+  "/agent/reconcile": requiredOf<ReconcileConfig>()("roleCommand"),
 };
 
 /** Every field of the contract set: adding a field to types.ts without adding it here fails to compile. */
@@ -84,6 +90,12 @@ const maximal: DeepRequired<AgentConfig> = {
   stateStore: { type: "s3", bucket: "prod-edge-ha-state", key: "ha-pair/prod-edge/state.json" },
   endpoints: { ec2: "https://ec2.eu-central-1.amazonaws.com", s3: "https://s3.eu-central-1.amazonaws.com", imds: "http://169.254.169.254" },
   timeouts: { deadlineMs: 20_000, requestMs: 2_000, connectMs: 500, verifyIntervalMs: 100 },
+  agent: {
+    listen: { address: "127.0.0.1", port: 8787 },
+    tokenFile: "/etc/ha-pair/token",
+    stateRefreshSeconds: 5,
+    reconcile: { roleCommand: ["/usr/local/bin/vrrp-state", "VI_1"], intervalSeconds: 10, holdDownSeconds: 30, timeoutSeconds: 5 },
+  },
 };
 // The maximal config is an AgentConfig (DeepRequired only removes the question marks).
 const typed: AgentConfig = maximal;
@@ -164,6 +176,25 @@ describe("agent config schema", () => {
     }
     const defaults = validateConfig({ ...maximal, timeouts: {}, tags: {} });
     expect(defaults.ok ? [] : defaults.errors).toEqual([]);
+  });
+
+  it("documents each agent daemon default, and the defaults are within range", () => {
+    const agent = schema.properties!.agent!.properties!;
+    const reconcile = agent.reconcile!.properties!;
+    const fields: [Schema, number][] = [
+      [agent.listen!.properties!.port!, DEFAULT_AGENT.port],
+      [agent.stateRefreshSeconds!, DEFAULT_AGENT.stateRefreshSeconds],
+      [reconcile.intervalSeconds!, DEFAULT_AGENT.reconcile.intervalSeconds],
+      [reconcile.holdDownSeconds!, DEFAULT_AGENT.reconcile.holdDownSeconds],
+      [reconcile.timeoutSeconds!, DEFAULT_AGENT.reconcile.timeoutSeconds],
+    ];
+    for (const [field, value] of fields) {
+      expect(value).toBeGreaterThanOrEqual(field.minimum!);
+      expect(value).toBeLessThanOrEqual(field.maximum!);
+      expect(field.description).toContain(`default ${value}`);
+      expect(field.description).toContain(`from ${field.minimum} to ${field.maximum}`);
+    }
+    expect(agent.tokenFile!.description).toContain(`default ${DEFAULT_AGENT.tokenFile}`);
   });
 
   it("accepts the default tag keys (shared with F5 Cloud Failover)", () => {

@@ -1,6 +1,6 @@
 import { isIP } from "node:net";
 import type { NodeId } from "./types.js";
-import { DEFAULT_LABEL_KEY, DEFAULT_NIC_MAP_KEY, DEFAULT_TIMEOUTS, NODE_IDS } from "./types.js";
+import { DEFAULT_AGENT, DEFAULT_LABEL_KEY, DEFAULT_NIC_MAP_KEY, DEFAULT_TIMEOUTS, NODE_IDS } from "./types.js";
 import type { ConfigError } from "./validate.js";
 
 /** One segment of a JSON pointer (RFC 6901): ~ and / are escaped. */
@@ -251,6 +251,26 @@ export function semanticErrors(document: unknown, broken: readonly string[] = []
     }
     if (verify && deadline && verify.value >= deadline.value) {
       add(at(verify, "verifyIntervalMs", "deadlineMs"), `${shown("verifyIntervalMs", verify)} must be shorter than ${shown("deadlineMs", deadline)} so that the result can be verified within the deadline`);
+    }
+  }
+  // --- agent daemon: the role command runs without a shell, so its program needs a full path ---
+  const agent = ok("/agent") ? asObj(config.agent) : undefined;
+  const reconcile = ok("/agent/reconcile") ? asObj(agent?.reconcile) : undefined;
+  if (reconcile) {
+    const program = ok("/agent/reconcile/roleCommand/0") ? asString(asArray(reconcile.roleCommand)[0]) : undefined;
+    if (program !== undefined && !program.startsWith("/")) {
+      add("/agent/reconcile/roleCommand/0", `"${program}" must be an absolute path (the command runs without a shell or PATH lookup), e.g. "/usr/local/bin/${program.split("/").pop() || "is-active"}"`);
+    }
+    const seconds = (name: "intervalSeconds" | "timeoutSeconds"): number | undefined => {
+      if (!ok(`/agent/reconcile/${name}`)) return undefined;
+      const value = reconcile[name];
+      return value === undefined ? DEFAULT_AGENT.reconcile[name] : typeof value === "number" ? value : undefined;
+    };
+    const interval = seconds("intervalSeconds");
+    const timeout = seconds("timeoutSeconds");
+    if (interval !== undefined && timeout !== undefined && timeout >= interval) {
+      const at = reconcile.timeoutSeconds !== undefined ? "/agent/reconcile/timeoutSeconds" : "/agent/reconcile/intervalSeconds";
+      add(at, `timeoutSeconds (${timeout}) must be shorter than intervalSeconds (${interval}) so that a hung role command cannot hold up the next round`);
     }
   }
   return errors;

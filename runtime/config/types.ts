@@ -30,6 +30,8 @@ export interface AgentConfig {
   stateStore: StateStoreConfig;
   endpoints?: EndpointOverrides;
   timeouts?: TimeBudgets;
+  /** Settings of the `ha-pair agent run` daemon; its command-line flags override them. */
+  agent?: AgentDaemonConfig;
 }
 
 export interface TagKeys {
@@ -106,6 +108,35 @@ export interface TimeBudgets {
   /** Pause between verification reads while the cloud's reads lag behind its writes. */
   verifyIntervalMs?: number;
 }
+
+export interface AgentDaemonConfig {
+  /** Where the HTTP API listens: 127.0.0.1 only. */
+  listen?: { address?: "127.0.0.1"; port?: number };
+  /** Absolute path of the bearer token file (mode 600 or stricter). */
+  tokenFile?: string;
+  /** Seconds between reads of the state object kept for the fast trigger path. */
+  stateRefreshSeconds?: number;
+  /** The level-triggered reconcile loop; off when absent. */
+  reconcile?: ReconcileConfig;
+}
+
+export interface ReconcileConfig {
+  /** argv of the role command, run without a shell: exit 0 = active, other exit = standby, timeout/error = unknown. */
+  roleCommand: string[];
+  intervalSeconds?: number;
+  /** Seconds after the other node took the pair over during which this node does not repair toward itself. */
+  holdDownSeconds?: number;
+  /** Seconds the role command may run before its answer counts as unknown. */
+  timeoutSeconds?: number;
+}
+
+export const DEFAULT_AGENT = {
+  address: "127.0.0.1",
+  port: 8787,
+  tokenFile: "/etc/ha-pair/token",
+  stateRefreshSeconds: 5,
+  reconcile: { intervalSeconds: 10, holdDownSeconds: 30, timeoutSeconds: 5 },
+} as const;
 
 export const DEFAULT_LABEL_KEY = "f5_cloud_failover_label";
 export const DEFAULT_NIC_MAP_KEY = "f5_cloud_failover_nic_map";
