@@ -1,9 +1,9 @@
+import { describeAction } from "./describe.js";
 import { createHash } from "node:crypto";
-import { tagSet, type ActionContext, type Ec2Action } from "./context.js";
+import { tagSet, type Ec2Action } from "./context.js";
 import { KINDS, notFound } from "./errors.js";
-import { applyFilters, selectByIds, type FilterTable } from "./filters.js";
+import type { FilterTable } from "./filters.js";
 import { privateDnsName, publicDnsName } from "./naming.js";
-import { paginate } from "./pagination.js";
 import { addressOn, interfacesOfInstance, primaryIpOf, type Ec2State, type InstanceRecord, type NetworkInterfaceRecord } from "./state.js";
 import type { XmlObject } from "./xml.js";
 
@@ -108,27 +108,21 @@ const INSTANCE_FILTERS: FilterTable<InstanceRecord> = {
   "network-interface.source-dest-check": (instance, state) => interfacesOfInstance(state, instance.id).map((eni) => eni.sourceDestCheck),
 };
 
-const describeInstances: Ec2Action = {
+const describeInstances = describeAction({
   name: "DescribeInstances",
-  mutating: false,
-  run(context: ActionContext): XmlObject {
-    const { params, state } = context;
-    const ids = params.list("InstanceId");
-    const filters = params.filters();
-    const selected = selectByIds(state.instances, ids, (missing) => notFound(KINDS.instance, missing));
-    context.authorize([]);
-    const matching = applyFilters(selected, filters, INSTANCE_FILTERS, state, (instance) => instance.tags);
-    const { page, nextToken } = paginate(matching, params);
-    return {
-      reservationSet: page.map((instance) => ({
-        reservationId: reservationIdFor(instance.id),
-        ownerId: state.accountId,
-        groupSet: [],
-        instancesSet: [renderInstance(state, instance)],
-      })),
-      nextToken,
-    };
-  },
-};
+  idParameter: "InstanceId",
+  resources: (state) => state.instances,
+  notFound: (missing) => notFound(KINDS.instance, missing),
+  filters: INSTANCE_FILTERS,
+  // One reservation per instance: the simulator launches instances one at a time.
+  respond: (page, state) => ({
+    reservationSet: page.map((instance) => ({
+      reservationId: reservationIdFor(instance.id),
+      ownerId: state.accountId,
+      groupSet: [],
+      instancesSet: [renderInstance(state, instance)],
+    })),
+  }),
+});
 
 export const INSTANCE_ACTIONS: Ec2Action[] = [describeInstances];

@@ -1,3 +1,4 @@
+import { describeAction } from "./describe.js";
 import { resourceRef, tagSet, type ActionContext, type Ec2Action } from "./context.js";
 import {
   Ec2Error,
@@ -7,11 +8,10 @@ import {
   missingParameter,
   notFound,
 } from "./errors.js";
-import { applyFilters, selectByIds, type FilterTable } from "./filters.js";
+import type { FilterTable } from "./filters.js";
 import { assignableAddresses, cidrContains, formatIpv4, isReservedInSubnet, parseIpv4, parseIpv4Cidr } from "./ip.js";
 import { requireNetworkInterface } from "./lookups.js";
 import { privateDnsName, publicDnsName } from "./naming.js";
-import { paginate } from "./pagination.js";
 import {
   addressOn,
   interfaceHolding,
@@ -263,20 +263,14 @@ export const NETWORK_INTERFACE_FILTERS: FilterTable<NetworkInterfaceRecord> = {
   "addresses.association.owner-id": (eni, state) => elasticIpsOn(state, eni).map(() => state.accountId),
 };
 
-const describeNetworkInterfaces: Ec2Action = {
+const describeNetworkInterfaces = describeAction({
   name: "DescribeNetworkInterfaces",
-  mutating: false,
-  run(context: ActionContext): XmlObject {
-    const { params, state } = context;
-    const ids = params.list("NetworkInterfaceId");
-    const filters = params.filters();
-    const selected = selectByIds(state.networkInterfaces, ids, (missing) => notFound(KINDS.networkInterface, missing));
-    context.authorize([]);
-    const matching = applyFilters(selected, filters, NETWORK_INTERFACE_FILTERS, state, (eni) => eni.tags);
-    const { page, nextToken } = paginate(matching, params);
-    return { networkInterfaceSet: page.map((eni) => renderNetworkInterface(state, eni)), nextToken };
-  },
-};
+  idParameter: "NetworkInterfaceId",
+  resources: (state) => state.networkInterfaces,
+  notFound: (missing) => notFound(KINDS.networkInterface, missing),
+  filters: NETWORK_INTERFACE_FILTERS,
+  respond: (page, state) => ({ networkInterfaceSet: page.map((eni) => renderNetworkInterface(state, eni)) }),
+});
 
 export const NETWORK_INTERFACE_ACTIONS: Ec2Action[] = [
   assignPrivateIpAddresses,

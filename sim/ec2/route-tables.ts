@@ -1,3 +1,4 @@
+import { describeAction } from "./describe.js";
 import { resourceRef, tagSet, type ActionContext, type Ec2Action } from "./context.js";
 import {
   Ec2Error,
@@ -7,11 +8,10 @@ import {
   missingParameter,
   notFound,
 } from "./errors.js";
-import { applyFilters, selectByIds, type FilterTable } from "./filters.js";
+import type { FilterTable } from "./filters.js";
 import { isIpv6Cidr, parseIpv4Cidr } from "./ip.js";
 import { requireInstance, requireNetworkInterface, requireRouteTable } from "./lookups.js";
 import type { QueryParams } from "./params.js";
-import { paginate } from "./pagination.js";
 import { routeState } from "./route-state.js";
 import {
   destinationText,
@@ -246,19 +246,13 @@ const ROUTE_TABLE_FILTERS: FilterTable<RouteTableRecord> = {
   "route.state": (table, state) => table.routes.map((route) => routeState(state, route)),
 };
 
-const describeRouteTables: Ec2Action = {
+const describeRouteTables = describeAction({
   name: "DescribeRouteTables",
-  mutating: false,
-  run(context: ActionContext): XmlObject {
-    const { params, state } = context;
-    const ids = params.list("RouteTableId");
-    const filters = params.filters();
-    const selected = selectByIds(state.routeTables, ids, (missing) => notFound(KINDS.routeTable, missing));
-    context.authorize([]);
-    const matching = applyFilters(selected, filters, ROUTE_TABLE_FILTERS, state, (table) => table.tags);
-    const { page, nextToken } = paginate(matching, params);
-    return { routeTableSet: page.map((table) => renderRouteTable(state, table)), nextToken };
-  },
-};
+  idParameter: "RouteTableId",
+  resources: (state) => state.routeTables,
+  notFound: (missing) => notFound(KINDS.routeTable, missing),
+  filters: ROUTE_TABLE_FILTERS,
+  respond: (page, state) => ({ routeTableSet: page.map((table) => renderRouteTable(state, table)) }),
+});
 
 export const ROUTE_TABLE_ACTIONS: Ec2Action[] = [createRoute, replaceRoute, deleteRoute, replaceRouteTableAssociation, describeRouteTables];

@@ -1,9 +1,9 @@
+import { describeAction } from "./describe.js";
 import { createHash } from "node:crypto";
-import { tagSet, type ActionContext, type Ec2Action } from "./context.js";
+import { tagSet, type Ec2Action } from "./context.js";
 import { KINDS, notFound } from "./errors.js";
-import { applyFilters, selectByIds, type FilterTable } from "./filters.js";
+import type { FilterTable } from "./filters.js";
 import { parseIpv4Cidr } from "./ip.js";
-import { paginate } from "./pagination.js";
 import type { Ec2State, SubnetRecord, VpcRecord } from "./state.js";
 import type { XmlObject } from "./xml.js";
 
@@ -76,30 +76,22 @@ const SUBNET_FILTERS: FilterTable<SubnetRecord> = {
   state: () => ["available"],
 };
 
-const describeVpcs: Ec2Action = {
+const describeVpcs = describeAction({
   name: "DescribeVpcs",
-  mutating: false,
-  run(context: ActionContext): XmlObject {
-    const { params, state } = context;
-    const selected = selectByIds(state.vpcs, params.list("VpcId"), (missing) => notFound(KINDS.vpc, missing));
-    const filters = params.filters();
-    context.authorize([]);
-    const { page, nextToken } = paginate(applyFilters(selected, filters, VPC_FILTERS, state, (vpc) => vpc.tags), params);
-    return { vpcSet: page.map((vpc) => renderVpc(state, vpc)), nextToken };
-  },
-};
+  idParameter: "VpcId",
+  resources: (state) => state.vpcs,
+  notFound: (missing) => notFound(KINDS.vpc, missing),
+  filters: VPC_FILTERS,
+  respond: (page, state) => ({ vpcSet: page.map((vpc) => renderVpc(state, vpc)) }),
+});
 
-const describeSubnets: Ec2Action = {
+const describeSubnets = describeAction({
   name: "DescribeSubnets",
-  mutating: false,
-  run(context: ActionContext): XmlObject {
-    const { params, state } = context;
-    const selected = selectByIds(state.subnets, params.list("SubnetId"), (missing) => notFound(KINDS.subnet, missing));
-    const filters = params.filters();
-    context.authorize([]);
-    const { page, nextToken } = paginate(applyFilters(selected, filters, SUBNET_FILTERS, state, (subnet) => subnet.tags), params);
-    return { subnetSet: page.map((subnet) => renderSubnet(state, subnet)), nextToken };
-  },
-};
+  idParameter: "SubnetId",
+  resources: (state) => state.subnets,
+  notFound: (missing) => notFound(KINDS.subnet, missing),
+  filters: SUBNET_FILTERS,
+  respond: (page, state) => ({ subnetSet: page.map((subnet) => renderSubnet(state, subnet)) }),
+});
 
 export const VPC_ACTIONS: Ec2Action[] = [describeVpcs, describeSubnets];
