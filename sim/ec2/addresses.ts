@@ -1,8 +1,8 @@
 import { resourceRef, tagSet, type ActionContext, type Ec2Action, type ResourceRef } from "./context.js";
 import { Ec2Error, invalidParameterCombination, invalidParameterValue, KINDS, missingParameter, notFound } from "./errors.js";
 import { applyFilters, selectByIds, type FilterTable } from "./filters.js";
-import { requireAddress, requireInstance, requireNetworkInterface } from "./lookups.js";
-import { addressOn, interfacesOfInstance, primaryIpOf, type AddressRecord, type Ec2State, type NetworkInterfaceRecord } from "./state.js";
+import { requireAddress, requireNetworkInterface, requireOnlyInterface } from "./lookups.js";
+import { addressOn, primaryIpOf, type AddressRecord, type Ec2State, type NetworkInterfaceRecord } from "./state.js";
 import type { XmlObject } from "./xml.js";
 
 /** The interface an AssociateAddress call targets: named directly, or the only interface of the named instance. */
@@ -15,15 +15,8 @@ function targetInterface(context: ActionContext): { eni: NetworkInterfaceRecord;
   }
   if (networkInterfaceId !== undefined) return { eni: requireNetworkInterface(state, networkInterfaceId) };
   if (instanceId === undefined) throw missingParameter("NetworkInterfaceId or InstanceId");
-  const instance = requireInstance(state, instanceId);
-  const interfaces = interfacesOfInstance(state, instance.id);
-  if (interfaces.length !== 1) {
-    throw new Ec2Error(
-      "InvalidInstanceID",
-      `There are multiple interfaces attached to instance '${instance.id}'. Please specify an interface ID for the operation instead.`,
-    );
-  }
-  return { eni: interfaces[0]!, instanceRef: resourceRef(state, "instance", instance.id, instance.tags) };
+  const { instance, eni } = requireOnlyInterface(state, instanceId);
+  return { eni, instanceRef: resourceRef(state, "instance", instance.id, instance.tags) };
 }
 
 const associateAddress: Ec2Action = {

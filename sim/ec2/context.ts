@@ -25,6 +25,8 @@ export type Authorizer = (request: {
   resources: ResourceRef[];
   caller: Caller;
   region: string;
+  /** Request-level condition keys (aws:TagKeys, aws:RequestTag/KEY) when the request carries any. */
+  context?: Record<string, string[]>;
 }) => AuthorizationDecision;
 
 export const allowAll: Authorizer = () => ({ allowed: true });
@@ -72,11 +74,14 @@ export function dryRunOperation(): Ec2Error {
 }
 
 export function unauthorizedOperation(caller: Caller, action: string, resourceArnText: string | undefined, reason: string): Ec2Error {
-  const because = reason.replace(/^because\s+/i, "");
+  // IAM words an explicit deny "with an explicit deny in ...", a missing allow "because no ... allows".
+  const explicit = /^with\s/i.test(reason);
+  const why = explicit ? reason : reason.replace(/^because\s+/i, "");
+  const connector = explicit ? " " : " because ";
   const onResource = resourceArnText ? ` on resource: ${resourceArnText}` : "";
   return new Ec2Error(
     "UnauthorizedOperation",
-    `You are not authorized to perform this operation. User: ${caller.arn} is not authorized to perform: ec2:${action}${onResource}${because ? ` because ${because}` : ""}`,
+    `You are not authorized to perform this operation. User: ${caller.arn} is not authorized to perform: ec2:${action}${onResource}${why ? `${connector}${why}` : ""}`,
     403,
   );
 }

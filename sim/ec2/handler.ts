@@ -48,6 +48,15 @@ export const EC2_MUTATING_ACTIONS: ReadonlySet<string> = new Set(
 /** Every action implemented here. */
 export const EC2_ACTIONS: ReadonlySet<string> = new Set(ACTIONS.keys());
 
+/** aws:TagKeys and aws:RequestTag/KEY of a request that carries tags (CreateTags, DeleteTags). */
+function requestContext(params: QueryParams): { context?: Record<string, string[]> } {
+  const tags = params.tags("Tag");
+  if (tags.length === 0) return {};
+  const context: Record<string, string[]> = { "aws:TagKeys": tags.map((tag) => tag.key) };
+  for (const tag of tags) if (tag.value !== undefined) context[`aws:RequestTag/${tag.key}`] = [tag.value];
+  return { context };
+}
+
 /**
  * Answers one EC2 Query API request. Synchronous: the world changes atomically per request.
  * Order of checks, as EC2 does it: parameters and existence of the named resources, then
@@ -75,7 +84,7 @@ export function handleEc2(world: Ec2World, request: Ec2Request, authorize: Autho
         newId: (prefix) => world.newId(prefix),
         authorize(resources) {
           authorized = true;
-          const decision = authorize({ action: action.name, resources, caller: request.caller, region: world.region });
+          const decision = authorize({ action: action.name, resources, caller: request.caller, region: world.region, ...requestContext(params) });
           if (!decision.allowed) {
             throw unauthorizedOperation(request.caller, action.name, decision.resourceArn ?? resources[0]?.arn, decision.reason);
           }

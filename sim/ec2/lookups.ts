@@ -1,4 +1,4 @@
-import { KINDS, notFound } from "./errors.js";
+import { Ec2Error, KINDS, notFound } from "./errors.js";
 import type {
   AddressRecord,
   Ec2State,
@@ -7,6 +7,7 @@ import type {
   RouteTableRecord,
   SubnetRecord,
 } from "./state.js";
+import { interfacesOfInstance } from "./state.js";
 
 /** Resolve an ID named in a request, or fail with the NotFound (or Malformed) error EC2 answers. */
 
@@ -38,4 +39,20 @@ export function requireSubnet(state: Ec2State, id: string): SubnetRecord {
   const subnet = state.subnets[id];
   if (!subnet) throw notFound(KINDS.subnet, [id]);
   return subnet;
+}
+
+/**
+ * A call that names an instance where an interface is meant (AssociateAddress, CreateRoute,
+ * ReplaceRoute) means the instance's only interface; EC2 refuses when it has several.
+ */
+export function requireOnlyInterface(state: Ec2State, instanceId: string): { instance: InstanceRecord; eni: NetworkInterfaceRecord } {
+  const instance = requireInstance(state, instanceId);
+  const interfaces = interfacesOfInstance(state, instance.id);
+  if (interfaces.length !== 1) {
+    throw new Ec2Error(
+      "InvalidInstanceID",
+      `There are multiple interfaces attached to instance '${instance.id}'. Please specify an interface ID for the operation instead.`,
+    );
+  }
+  return { instance, eni: interfaces[0]! };
 }

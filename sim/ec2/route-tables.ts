@@ -10,12 +10,11 @@ import {
 } from "./errors.js";
 import type { FilterTable } from "./filters.js";
 import { isIpv6Cidr, parseIpv4Cidr } from "./ip.js";
-import { requireInstance, requireNetworkInterface, requireRouteTable } from "./lookups.js";
+import { requireNetworkInterface, requireOnlyInterface, requireRouteTable } from "./lookups.js";
 import type { QueryParams } from "./params.js";
 import { routeState } from "./route-state.js";
 import {
   destinationText,
-  interfacesOfInstance,
   sameDestination,
   type Ec2State,
   type RouteDestination,
@@ -80,15 +79,8 @@ function requestedTarget(context: ActionContext): { target: RouteTarget; vpcId?:
   }
   if (instanceId !== undefined) {
     // A route to an instance is a route to its (only) network interface.
-    const instance = requireInstance(state, instanceId);
-    const interfaces = interfacesOfInstance(state, instance.id);
-    if (interfaces.length !== 1) {
-      throw new Ec2Error(
-        "InvalidInstanceID",
-        `There are multiple interfaces attached to instance '${instance.id}'. Please specify an interface ID for the operation instead.`,
-      );
-    }
-    return { target: { kind: "networkInterface", networkInterfaceId: interfaces[0]!.id }, vpcId: instance.vpcId, describe: `instance ${instance.id}` };
+    const { instance, eni } = requireOnlyInterface(state, instanceId);
+    return { target: { kind: "networkInterface", networkInterfaceId: eni.id }, vpcId: instance.vpcId, describe: `instance ${instance.id}` };
   }
   if (!/^(igw|vgw)-[0-9a-f]+$/.test(gatewayId!)) {
     throw new Ec2Error("InvalidGatewayID.NotFound", `The gateway ID '${gatewayId}' does not exist`);
