@@ -10,6 +10,8 @@
 import { EC2_MUTATING_API } from "./ec2-operations.js";
 import { EC2_READ_API } from "./observe.js";
 import { S3_API } from "./s3-state-store.js";
+import type { OperationAction } from "../core/operations.js";
+import type { Ec2ResourceType } from "./arns.js";
 
 export const AWS_REQUIRED_ACTIONS: { ec2Mutating: string[]; ec2Read: string[]; s3: string[] } = {
   ec2Mutating: Object.values(EC2_MUTATING_API).map((action) => `ec2:${action}`),
@@ -23,3 +25,18 @@ export const AWS_REQUIRED_ACTIONS: { ec2Mutating: string[]; ec2Read: string[]; s
  * first failover of a new pair (no state object yet) would look like a permission error.
  */
 export const AWS_S3_BUCKET_ACTIONS: string[] = ["s3:ListBucket"];
+
+/**
+ * For the policy generator: the EC2 resource types each mutating action is authorized on, the
+ * same ARNs operationArns() names in error messages (typed over OperationAction, so a new
+ * operation does not compile until it is listed here). components/ grants each action on
+ * exactly these ARNs of the pair's resources.
+ */
+export const EC2_MUTATING_RESOURCE_TYPES: { readonly [A in OperationAction]: readonly Ec2ResourceType[] } = {
+  AssignPrivateIpAddresses: ["network-interface"],
+  AssociateAddress: ["elastic-ip", "network-interface"],
+  ReplaceRoute: ["route-table"],
+};
+
+// The ARN builders the agent uses in its messages, so generated policies name resources the same way.
+export { ec2Arn, partitionOf, s3BucketArn, s3ObjectArn, type Ec2ResourceType } from "./arns.js";
