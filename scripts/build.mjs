@@ -2,7 +2,7 @@
 // command starts fast (no resolution of thousands of node_modules files) and runs anywhere
 // Node runs. `npm ci` runs this through the `prepare` script.
 import { build } from "esbuild";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -90,10 +90,44 @@ await build({
   ...common,
   entryPoints: {
     "ha-pair": join(root, "tools/cli.ts"),
-    "ha-pair-agent": join(root, "runtime/cli/agent-entry.ts"),
     bench: join(root, "bench/run.ts"),
   },
   outdir: join(root, "dist"),
   outExtension: { ".js": ".cjs" },
   plugins: [precompiledValidator, literalSchemaKeys],
 });
+
+await buildAgent();
+
+/**
+ * dist/ha-pair-agent.cjs, the one file shipped to nodes: scripts/agent-loader.ts followed by the
+ * bundled agent (runtime only) as a string, which the loader compiles with a V8 code cache. The
+ * agent's esbuild metafile goes to dist/meta/ so tests can check what the bundle contains.
+ */
+async function buildAgent() {
+  const agent = await build({
+    ...common,
+    entryPoints: [join(root, "runtime/cli/agent-entry.ts")],
+    outfile: join(root, "dist", "ha-pair-agent.cjs"),
+    write: false,
+    metafile: true,
+    // vm.Script code has no module loader for import(): the SDK's `await import("node:http")`
+    // must become a require() here, or its first call fails.
+    supported: { "dynamic-import": false },
+    plugins: [precompiledValidator, literalSchemaKeys],
+  });
+  const loader = await build({
+    ...common,
+    entryPoints: [join(root, "scripts/agent-loader.ts")],
+    format: "iife",
+    write: false,
+  });
+  const code = agent.outputFiles[0].text;
+  if (/[^\x00-\x7f]/.test(code)) throw new Error("the agent bundle is not ASCII; the loader embeds it as a JS string");
+  const header = `#!/usr/bin/env node\n// ha-pair agent ${version}: a loader (scripts/agent-loader.ts) and the bundled agent it compiles, with a V8 code cache.\n"use strict";\n`;
+  const file = join(root, "dist", "ha-pair-agent.cjs");
+  writeFileSync(file, `${header}var AGENT_CODE=${JSON.stringify(code)};\n${loader.outputFiles[0].text}`, { mode: 0o755 });
+  chmodSync(file, 0o755);
+  mkdirSync(join(root, "dist", "meta"), { recursive: true });
+  writeFileSync(join(root, "dist", "meta", "ha-pair-agent.json"), JSON.stringify(agent.metafile));
+}

@@ -1,0 +1,232 @@
+// The agent bundle as shipped to nodes: dist/ha-pair-agent.cjs, one file that must run alone
+// (no node_modules, no dist/ beside it) and whose V8 code cache may speed it up but never change
+// what it does.
+import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from "node:fs";
+import { isBuiltin } from "node:module";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startExampleSim, type AwsSim } from "./helpers/aws-sim.js";
+import { cleanEnv } from "./helpers/cli.js";
+
+const DIST = join(import.meta.dirname, "..", "dist");
+const BUNDLE = join(DIST, "ha-pair-agent.cjs");
+const VERSION = (JSON.parse(readFileSync(join(import.meta.dirname, "..", "package.json"), "utf8")) as { version: string }).version;
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+  /** What the loader did with the code cache: hit, missing, corrupt, rejected or off. */
+  cache: string | undefined;
+}
+
+function runAgent(file: string, args: string[], env: NodeJS.ProcessEnv, cwd: string, node = process.execPath): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(node, [file, ...args], { env: { ...env, HA_PAIR_CODE_CACHE_REPORT: "1" }, cwd, timeout: 60_000 }, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
+      resolve({ code, stdout, stderr, cache: /ha-pair code cache: (\w+)/.exec(stderr)?.[1] });
+    });
+  });
+}
+
+/** A copy of the bundle alone in a new empty directory, as on a node. */
+function isolatedBundle(): { dir: string; file: string } {
+  const dir = mkdtempSync(join(tmpdir(), "ha-pair-bundle-"));
+  const file = join(dir, "ha-pair-agent.cjs");
+  copyFileSync(BUNDLE, file);
+  return { dir, file };
+}
+
+const cacheFiles = (dir: string) => readdirSync(dir).filter((name) => name.endsWith(".v8cache"));
+
+describe("what the agent bundle contains", () => {
+  const meta = JSON.parse(readFileSync(join(DIST, "meta", "ha-pair-agent.json"), "utf8")) as {
+    inputs: Record<string, unknown>;
+    outputs: Record<string, { imports: { path: string; external?: boolean }[] }>;
+  };
+  const inputs = Object.keys(meta.inputs);
+
+  it("runtime code and its dependencies only: no simulator, no tools, no Pulumi", () => {
+    expect(inputs).toContain("runtime/cli/agent-entry.ts");
+    expect(inputs.filter((path) => /^(sim|tools|bench|components|stacks|policies)\//.test(path))).toEqual([]);
+    expect(inputs.filter((path) => path.includes("@pulumi"))).toEqual([]);
+    expect(inputs.filter((path) => !/^(runtime\/|node_modules\/|dist\/gen\/|config-validator:)/.test(path))).toEqual([]);
+  });
+
+  it("stays lean: the SDK's aggregated EC2 client (every command and shape) is tree-shaken away", () => {
+    // A dynamic import() of a module that is also in the static graph (e.g. `await import("../main.js")`)
+    // makes esbuild wrap that graph lazily and keep every export: the EC2 shapes come back (+2 MB).
+    expect(inputs.filter((path) => path.endsWith("client-ec2/dist-es/EC2.js"))).toEqual([]);
+    expect(statSync(BUNDLE).size).toBeLessThan(1.5 * 1024 * 1024);
+  });
+
+  it("is an executable script that needs nothing but node", () => {
+    const text = readFileSync(BUNDLE, "utf8");
+    expect(text.startsWith("#!/usr/bin/env node\n")).toBe(true);
+    expect(statSync(BUNDLE).mode & 0o111).toBe(0o111);
+    // Everything the bundle leaves to require() at run time is a Node built-in.
+    const external = Object.values(meta.outputs).flatMap((output) => output.imports.filter((i) => i.external).map((i) => i.path));
+    expect(external.length).toBeGreaterThan(0);
+    expect(external.filter((path) => !isBuiltin(path))).toEqual([]);
+  });
+});
+
+describe("the bundle alone in an empty directory", () => {
+  let sim: AwsSim;
+  let alone: { dir: string; file: string };
+  let env: NodeJS.ProcessEnv;
+
+  beforeAll(async () => {
+    sim = await startExampleSim();
+    alone = isolatedBundle();
+    writeFileSync(join(alone.dir, "c.json"), JSON.stringify(sim.agentConfig()));
+    env = cleanEnv({ AWS_ENDPOINT_URL: sim.endpoint, HA_PAIR_CACHE_DIR: join(alone.dir, "cache") });
+  });
+  afterAll(async () => {
+    await sim.stop();
+  });
+
+  it("validates a config", async () => {
+    const run = await runAgent(alone.file, ["validate", "c.json", "--json"], env, alone.dir);
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ valid: true, label: "demo" });
+  });
+
+  it("fails the pair over against the simulated cloud, first without and then with the code cache", async () => {
+    rmSync(join(alone.dir, "cache"), { recursive: true, force: true });
+    const first = await runAgent(alone.file, ["failover", "--config", "c.json", "--activate", "b", "--json"], env, alone.dir);
+    expect(first.code).toBe(0);
+    expect(first.cache).toBe("missing");
+    expect(JSON.parse(first.stdout)).toMatchObject({ converged: true, activeNode: "b" });
+    expect(cacheFiles(join(alone.dir, "cache"))).toHaveLength(1);
+
+    const second = await runAgent(alone.file, ["failover", "--config", "c.json", "--activate", "a", "--json"], env, alone.dir);
+    expect(second.code).toBe(0);
+    expect(second.cache).toBe("hit");
+    expect(JSON.parse(second.stdout)).toMatchObject({ converged: true, activeNode: "a" });
+  });
+
+  it("a cache written by a local command (validate) is replaced once by the first cloud command", async () => {
+    const cacheDir = join(alone.dir, "cache-upgrade");
+    const local = { ...env, HA_PAIR_CACHE_DIR: cacheDir };
+    expect((await runAgent(alone.file, ["validate", "c.json"], local, alone.dir)).cache).toBe("missing");
+    const [name] = cacheFiles(cacheDir);
+    const file = join(cacheDir, name!);
+    const afterValidate = statSync(file);
+
+    const first = await runAgent(alone.file, ["failover", "--config", "c.json", "--activate", "b", "--json"], local, alone.dir);
+    expect([first.code, first.cache]).toEqual([0, "hit"]);
+    const afterFailover = statSync(file);
+    expect(afterFailover.size).toBeGreaterThan(afterValidate.size);
+
+    const second = await runAgent(alone.file, ["failover", "--config", "c.json", "--activate", "a", "--json"], local, alone.dir);
+    expect([second.code, second.cache]).toEqual([0, "hit"]);
+    expect(statSync(file).mtimeMs).toBe(afterFailover.mtimeMs);
+    expect(cacheFiles(cacheDir)).toEqual([name]);
+  });
+
+  // Node 18 is the oldest runtime the bundle supports; CI machines have Node 20 only. Point
+  // HA_PAIR_TEST_NODE18 at a Node 18 binary (e.g. from `npm install node@18`) to run this.
+  it.skipIf(!process.env.HA_PAIR_TEST_NODE18)("runs on Node 18 (HA_PAIR_TEST_NODE18)", async () => {
+    const node18 = process.env.HA_PAIR_TEST_NODE18!;
+    const cache = { ...env, HA_PAIR_CACHE_DIR: join(alone.dir, "cache18") };
+    const validate = await runAgent(alone.file, ["validate", "c.json"], cache, alone.dir, node18);
+    expect([validate.code, validate.cache]).toEqual([0, "missing"]);
+    for (const [node, state] of [["b", "hit"], ["a", "hit"]] as const) {
+      const run = await runAgent(alone.file, ["failover", "--config", "c.json", "--activate", node, "--json"], cache, alone.dir, node18);
+      expect(run.cache).toBe(state);
+      expect(JSON.parse(run.stdout)).toMatchObject({ converged: true, activeNode: node });
+    }
+  });
+});
+
+describe("the code cache never changes what runs", () => {
+  const version = (bundle: { file: string; dir: string }, cacheDir: string, extra: NodeJS.ProcessEnv = {}) =>
+    runAgent(bundle.file, ["--version"], cleanEnv({ HA_PAIR_CACHE_DIR: cacheDir, ...extra }), bundle.dir);
+
+  /** A bundle copy, its cache directory, and the cache file after one run wrote it. */
+  async function warmed(): Promise<{ bundle: { file: string; dir: string }; cacheDir: string; cacheFile: string }> {
+    const bundle = isolatedBundle();
+    const cacheDir = join(bundle.dir, "cache");
+    const first = await version(bundle, cacheDir);
+    expect(first.cache).toBe("missing");
+    const [name] = cacheFiles(cacheDir);
+    expect(name).toBeDefined();
+    return { bundle, cacheDir, cacheFile: join(cacheDir, name!) };
+  }
+
+  it("a corrupt or truncated cache is detected, not fed to V8, and rewritten", async () => {
+    const { bundle, cacheDir, cacheFile } = await warmed();
+    const data = readFileSync(cacheFile);
+    data[Math.floor(data.length / 2)]! ^= 0xff;
+    writeFileSync(cacheFile, data);
+    const corrupt = await version(bundle, cacheDir);
+    expect([corrupt.code, corrupt.stdout.trim(), corrupt.cache]).toEqual([0, VERSION, "corrupt"]);
+    expect((await version(bundle, cacheDir)).cache).toBe("hit");
+
+    truncateSync(cacheFile, 40);
+    const truncated = await version(bundle, cacheDir);
+    expect([truncated.code, truncated.stdout.trim(), truncated.cache]).toEqual([0, VERSION, "corrupt"]);
+    expect((await version(bundle, cacheDir)).cache).toBe("hit");
+  });
+
+  it("a cache V8 rejects falls back to a normal compile and is rewritten", async () => {
+    const { bundle, cacheDir, cacheFile } = await warmed();
+    // Intact as a file (its digest matches), but not V8 code-cache data.
+    const key = cacheFile.slice(cacheFile.lastIndexOf("/") + 1, -".v8cache".length);
+    const payload = Buffer.alloc(4096, 7);
+    const coverage = Buffer.of(1);
+    writeFileSync(cacheFile, Buffer.concat([createHash("sha256").update(key).update(coverage).update(payload).digest(), coverage, payload]));
+    const rejected = await version(bundle, cacheDir);
+    expect([rejected.code, rejected.stdout.trim(), rejected.cache]).toEqual([0, VERSION, "rejected"]);
+    expect((await version(bundle, cacheDir)).cache).toBe("hit");
+  });
+
+  it("a changed bundle (same length) never meets the old cache, which is then removed", async () => {
+    const { bundle, cacheDir } = await warmed();
+    const text = readFileSync(bundle.file, "utf8");
+    const patched = VERSION.replace(/\d/g, (d) => (d === "7" ? "8" : "7"));
+    // The version constant inside the embedded (JSON-escaped) code: VERSION="x.y.z", maybe renamed VERSION2.
+    const edited = text.replace(new RegExp(`(VERSION\\d*=\\\\")${VERSION.replace(/\./g, "\\.")}(\\\\")`), `$1${patched}$2`);
+    expect(edited).not.toBe(text);
+    expect(edited.length).toBe(text.length);
+    writeFileSync(bundle.file, edited);
+    const run = await version(bundle, cacheDir);
+    expect([run.code, run.stdout.trim(), run.cache]).toEqual([0, patched, "missing"]);
+    expect(cacheFiles(cacheDir)).toHaveLength(1);
+    expect((await version(bundle, cacheDir)).stdout.trim()).toBe(patched);
+  });
+
+  it("an unusable cache directory or unwritable cache file only costs the cache", async () => {
+    const { bundle, cacheDir, cacheFile } = await warmed();
+    // A directory others can write is not trusted: a code cache is code.
+    const shared = join(bundle.dir, "shared");
+    mkdirSync(shared);
+    chmodSync(shared, 0o777);
+    const untrusted = await version(bundle, shared);
+    expect([untrusted.code, untrusted.stdout.trim(), untrusted.cache]).toEqual([0, VERSION, "missing"]);
+    expect(readdirSync(shared)).toEqual([]);
+    // A path that cannot be a directory.
+    const notADir = await version(bundle, join(bundle.file, "cache"));
+    expect([notADir.code, notADir.stdout.trim()]).toEqual([0, VERSION]);
+    // The cache file's name is taken by a directory: neither readable nor writable.
+    rmSync(cacheFile);
+    mkdirSync(cacheFile);
+    for (let i = 0; i < 2; i += 1) {
+      const blocked = await version(bundle, cacheDir);
+      expect([blocked.code, blocked.stdout.trim(), blocked.cache]).toEqual([0, VERSION, "missing"]);
+    }
+    expect(readdirSync(cacheDir).filter((name) => name.endsWith(".tmp"))).toEqual([]);
+  });
+
+  it("HA_PAIR_CODE_CACHE=off compiles without reading or writing a cache", async () => {
+    const bundle = isolatedBundle();
+    const cacheDir = join(bundle.dir, "cache");
+    const run = await version(bundle, cacheDir, { HA_PAIR_CODE_CACHE: "off" });
+    expect([run.code, run.stdout.trim(), run.cache]).toEqual([0, VERSION, "off"]);
+    expect(() => readdirSync(cacheDir)).toThrow();
+  });
+});
