@@ -9,6 +9,7 @@ import { type AccessKey, CredentialRegistry } from "./auth.js";
 import { CallLog, type CallRecord } from "./call-log.js";
 import { Ec2World, EC2_MUTATING_ACTIONS, handleEc2, type Authorizer } from "./ec2/index.js";
 import { type FaultConfig, FaultInjector } from "./faults.js";
+import { ec2ResourceContext, IdentityPolicies, type PolicyDocument } from "./iam/index.js";
 import { type ImdsServer, type InstanceIdentity, startImds } from "./imds.js";
 import { S3Store } from "./s3/store.js";
 import { startAwsServer } from "./server.js";
@@ -18,6 +19,8 @@ import type { Topology } from "./topology.js";
 export type { CallRecord } from "./call-log.js";
 export type { FaultConfig } from "./faults.js";
 export type { Topology } from "./topology.js";
+export type { PolicyDocument, PolicyStatement } from "./iam/index.js";
+export { SIM_USER_POLICY_KEY } from "./iam/index.js";
 
 export interface AwsSimOptions {
   /** Default: exampleTopology(). */
@@ -27,6 +30,15 @@ export interface AwsSimOptions {
   faults?: FaultConfig;
   /** 0 (default) = an ephemeral port. */
   port?: number;
+  /**
+   * IAM identity policies by principal: an instance role's name (the `roleName` of a topology
+   * instance, whose IMDS hands out its credentials), or SIM_USER_POLICY_KEY for the static
+   * user. A principal with none keeps the sim's allow-all; with some, EC2 and S3 evaluate
+   * them as AWS does (explicit deny wins, no allow = implicit deny).
+   */
+  identityPolicies?: Record<string, PolicyDocument[]>;
+  /** aws:SecureTransport in IAM conditions (the sim stands for TLS endpoints). Default true. */
+  secureTransport?: boolean;
 }
 
 export interface AwsSim {
@@ -46,6 +58,10 @@ export interface AwsSim {
   readonly faults: Readonly<FaultConfig>;
   /** Changes fault injection at run time; only the fields given change. */
   setFaults(partial: Partial<FaultConfig>): void;
+  /** Replaces a principal's identity policies (validated as IAM would); null restores allow-all. */
+  setIdentityPolicies(principal: string, documents: PolicyDocument[] | null): void;
+  /** The policies set for a principal, if any. */
+  identityPolicies(principal: string): readonly PolicyDocument[] | undefined;
   /** Every request received (EC2, S3, IMDS), in order of completion. */
   readonly calls: CallRecord[];
   clearCalls(): void;
@@ -87,10 +103,30 @@ export async function startAwsSim(options: AwsSimOptions = {}): Promise<AwsSim> 
   const stopping = new AbortController();
   const identities = { a: identityOf(topology, "a"), b: identityOf(topology, "b") };
 
-  const authorize: Authorizer = ({ action, resources }) => {
+  const iam = new IdentityPolicies({ region: topology.region, ...(options.secureTransport !== undefined ? { secureTransport: options.secureTransport } : {}) }, options.identityPolicies);
+
+  // The fault config's deny rules first (a test's targeted refusal), then the caller's IAM policies.
+  const authorize: Authorizer = ({ action, resources, caller, context }) => {
     const denial = faults.denial(action, resources.map((resource) => resource.arn));
-    if (!denial) return { allowed: true };
-    return { allowed: false, reason: "an explicit deny in the simulator's fault config", ...(denial.resource ? { resourceArn: denial.resource } : {}) };
+    if (denial) {
+      return { allowed: false, reason: "an explicit deny in the simulator's fault config", ...(denial.resource ? { resourceArn: denial.resource } : {}) };
+    }
+    const decision = iam.authorize({
+      callerArn: caller.arn,
+      action: `ec2:${action}`,
+      resources: resources.map((resource) => ({ arn: resource.arn, context: ec2ResourceContext(world.state, resource.arn, resource.tags) })),
+      ...(context ? { context: new Map(Object.entries(context).map(([key, values]) => [key.toLowerCase(), values])) } : {}),
+    });
+    return decision.allowed ? { allowed: true } : { allowed: false, reason: decision.reason, resourceArn: decision.resourceArn };
+  };
+  const authorizeS3 = (caller: { arn: string }, action: string, resourceArn: string, context?: Record<string, string[]>) => {
+    const decision = iam.authorize({
+      callerArn: caller.arn,
+      action,
+      resources: [{ arn: resourceArn }],
+      ...(context ? { context: new Map(Object.entries(context).map(([key, values]) => [key.toLowerCase(), values])) } : {}),
+    });
+    return decision.allowed ? ({ allowed: true } as const) : ({ allowed: false, reason: decision.reason } as const);
   };
 
   const servers: { stop(): Promise<void> }[] = [];
@@ -104,6 +140,7 @@ export async function startAwsSim(options: AwsSimOptions = {}): Promise<AwsSim> 
       faults,
       calls,
       stopping: stopping.signal,
+      authorizeS3,
     });
     servers.push(server);
     const imds: Partial<Record<NodeId, ImdsServer>> = {};
@@ -128,6 +165,8 @@ export async function startAwsSim(options: AwsSimOptions = {}): Promise<AwsSim> 
         return faults.config;
       },
       setFaults: (partial) => faults.update(partial),
+      setIdentityPolicies: (principal, documents) => iam.set(principal, documents),
+      identityPolicies: (principal) => iam.get(principal),
       calls: calls.records,
       clearCalls: () => calls.clear(),
       agentConfig,

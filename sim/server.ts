@@ -15,7 +15,7 @@ import { type AuthenticationResult, type Caller, type CredentialRegistry, authen
 import type { CallLog, CallRecord } from "./call-log.js";
 import type { FaultInjector, InjectedError, SimService } from "./faults.js";
 import { decodeAwsChunked, isAwsChunked } from "./s3/chunked.js";
-import { handleS3, s3ErrorResponse, s3Operation, type S3Response } from "./s3/handler.js";
+import { handleS3, s3ErrorResponse, s3Operation, type S3AuthorizationDecision, type S3Response } from "./s3/handler.js";
 import type { S3Store } from "./s3/store.js";
 import { abortableSleep } from "./sleep.js";
 
@@ -36,6 +36,8 @@ export interface AwsServerOptions {
   calls: CallLog;
   /** Aborted when the sim stops: requests sleeping in injected latency let go at once. */
   stopping: AbortSignal;
+  /** IAM for S3 requests (after the fault config's deny rules); none = allowed. */
+  authorizeS3?: (caller: Caller, action: string, resourceArn: string, context?: Record<string, string[]>) => S3AuthorizationDecision;
 }
 
 export interface AwsServer {
@@ -265,7 +267,10 @@ export async function startAwsServer(options: AwsServerOptions): Promise<AwsServ
       requestId,
       hostId,
       region,
-      isDenied: (action, resourceArn) => faults.isDenied(action, [resourceArn]),
+      authorize: (action, resourceArn, context) => {
+        if (faults.isDenied(action, [resourceArn])) return { allowed: false, reason: `because no identity-based policy allows the ${action} action` };
+        return options.authorizeS3?.(authn.caller, action, resourceArn, context) ?? { allowed: true };
+      },
     });
     return sendS3(answer, authn.caller.arn);
   };

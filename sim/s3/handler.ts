@@ -27,9 +27,15 @@ export interface S3Request {
   requestId: string;
   hostId: string;
   region: string;
-  /** Whether the caller is refused the action on the resource (an S3 ARN). */
-  isDenied: (action: string, resourceArn: string) => boolean;
+  /**
+   * May the caller perform the IAM action (s3:GetObject, ...) on the resource (an S3 ARN), given
+   * the request's S3 condition keys (s3:prefix, s3:delimiter for ListBucket)? `reason` is IAM's
+   * wording ("because no identity-based policy allows ...", "with an explicit deny in ...").
+   */
+  authorize: (action: string, resourceArn: string, context?: Record<string, string[]>) => S3AuthorizationDecision;
 }
+
+export type S3AuthorizationDecision = { allowed: true } | { allowed: false; reason: string };
 
 export interface S3Response {
   status: number;
@@ -248,6 +254,25 @@ function listObjects(store: S3Store, bucket: string, query: URLSearchParams, ver
   return xmlResponse({ ListBucketResult: result });
 }
 
+/** The S3 condition keys of a list request. */
+function listContext(query: URLSearchParams): Record<string, string[]> {
+  const context: Record<string, string[]> = {};
+  for (const name of ["prefix", "delimiter", "max-keys"]) {
+    const value = query.get(name);
+    if (value !== null) context[`s3:${name}`] = [value];
+  }
+  return context;
+}
+
+function requirePermission(request: S3Request, permission: string, resourceArn: string, context?: Record<string, string[]>): void {
+  const decision = request.authorize(permission, resourceArn, context);
+  if (decision.allowed) return;
+  throw new S3Error(403, {
+    code: "AccessDenied",
+    message: `User: ${request.caller.arn} is not authorized to perform: ${permission} on resource: "${resourceArn}" ${decision.reason}`,
+  });
+}
+
 function handleOperation(store: S3Store, request: S3Request, operation: S3Operation): S3Response {
   const { action, bucket = "", key = "" } = operation;
   if (action === "Unsupported") {
@@ -255,12 +280,7 @@ function handleOperation(store: S3Store, request: S3Request, operation: S3Operat
   }
   const resourceArn = key ? `arn:aws:s3:::${bucket}/${key}` : bucket ? `arn:aws:s3:::${bucket}` : "*";
   const permission = iamAction(action);
-  if (request.isDenied(permission, resourceArn)) {
-    throw new S3Error(403, {
-      code: "AccessDenied",
-      message: `User: ${request.caller.arn} is not authorized to perform: ${permission} on resource: "${resourceArn}" because no identity-based policy allows the ${permission} action`,
-    });
-  }
+  requirePermission(request, permission, resourceArn, permission === "s3:ListBucket" ? listContext(request.query) : undefined);
   if (action === "ListBuckets") {
     return xmlResponse({
       ListAllMyBucketsResult: {
@@ -309,7 +329,14 @@ function handleOperation(store: S3Store, request: S3Request, operation: S3Operat
     case "GetObject":
     case "HeadObject": {
       const object = target.objects.get(key);
-      if (!object) throw noSuchKey(key);
+      if (!object) {
+        // S3 tells a caller that a key does not exist only if it may list the bucket; otherwise
+        // the answer is 403, the same as for an object it may not read. This is not a list
+        // request, so s3:prefix is absent from the context: a ListBucket allowed only under an
+        // s3:prefix condition does not turn this 403 into a 404.
+        requirePermission(request, "s3:ListBucket", `arn:aws:s3:::${bucket}`);
+        throw noSuchKey(key);
+      }
       const headers = objectHeaders(object);
       if (checkReadPreconditions(request.headers, object) === "not-modified") {
         return { status: 304, headers: { ETag: object.etag, "Last-Modified": headers["Last-Modified"] as string }, body: "" };
