@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
 import { ConfigInvalidError } from "../config/validate.js";
 import { HaPairError } from "../core/errors.js";
+import { agentCommand } from "./commands/agent.js";
 import { failoverCommand } from "./commands/failover.js";
 import { inspectCommand } from "./commands/inspect.js";
 import { planCommand } from "./commands/plan.js";
@@ -21,7 +22,7 @@ declare const HA_PAIR_VERSION: string | undefined;
 export const VERSION = typeof HA_PAIR_VERSION === "string" ? HA_PAIR_VERSION : "0.0.0-dev";
 
 /** The agent's own commands; tools add `sim` and `demo` on top. */
-export const AGENT_COMMANDS: Command[] = [failoverCommand, planCommand, inspectCommand, preflightCommand, resetCommand, validateCommand];
+export const AGENT_COMMANDS: Command[] = [failoverCommand, planCommand, inspectCommand, preflightCommand, resetCommand, validateCommand, agentCommand];
 
 function help(commands: Command[]): string {
   const width = Math.max(...commands.map((c) => c.name.length));
