@@ -27,6 +27,13 @@ export const AWS_REQUIRED_ACTIONS: { ec2Mutating: string[]; ec2Read: string[]; s
 export const AWS_S3_BUCKET_ACTIONS: string[] = ["s3:ListBucket"];
 
 /**
+ * Not called by the agent itself, but needed when the state bucket's default encryption is
+ * SSE-KMS with a customer managed key: S3 calls KMS on the caller's behalf to write and read the
+ * state object. Granted on that key only.
+ */
+export const AWS_STATE_KMS_ACTIONS: string[] = ["kms:GenerateDataKey", "kms:Decrypt"];
+
+/**
  * For the policy generator: the EC2 resource types each mutating action is authorized on, the
  * same ARNs operationArns() names in error messages (typed over OperationAction, so a new
  * operation does not compile until it is listed here). components/ grants each action on
