@@ -32,6 +32,8 @@ export interface AgentDaemonOptions {
   version: string;
   /** Where the JSON log lines go (stdout by default). */
   logDestination?: DestinationStream;
+  /** Default: HA_PAIR_LOG_LEVEL, else info. */
+  logLevel?: string;
 }
 
 export interface AgentDaemon {
@@ -56,7 +58,7 @@ export async function startAgentDaemon(options: AgentDaemonOptions): Promise<Age
   const token = BearerToken.fromFile(settings.tokenFile);
   const budgets = timeBudgets(config);
   const digest = configDigest(config);
-  const log = createLogger({ label: config.label }, options.logDestination);
+  const log = createLogger({ label: config.label }, options.logDestination, options.logLevel);
   const startedAt = new Date();
   log.info({ event: "starting", version: options.version, configFile: options.configFile, configDigest: digest, tokenFile: settings.tokenFile }, "agent starting");
 

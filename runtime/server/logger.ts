@@ -8,7 +8,7 @@ export type { Logger };
  * Nothing secret is ever passed to the logger; the redact list is a second line of defence
  * should a header or credential object ever be logged by mistake.
  */
-export function createLogger(base: Record<string, unknown>, destination?: DestinationStream, level = process.env.HA_PAIR_LOG_LEVEL ?? "info"): Logger {
+export function createLogger(base: Record<string, unknown>, destination?: DestinationStream, level: string = process.env.HA_PAIR_LOG_LEVEL ?? "info"): Logger {
   const options = {
     level,
     base: { pid: process.pid, ...base },

@@ -49,6 +49,8 @@ export async function startTestDaemon(
     provider,
     recorder,
     version: "0.0.0-test",
+    // Everything, so tests see the quiet repeats too.
+    logLevel: "debug",
     logDestination: { write: (line: string) => void lines.push(line) },
   });
   const logs = () => lines.map((l) => JSON.parse(l) as Record<string, unknown>);

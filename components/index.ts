@@ -1,0 +1,10 @@
+// The provisioning components. Each part has its own module under aws/; the component ties them together.
+export * from "./aws/ha-pair.js";
+export * from "./aws/tags.js";
+export * from "./aws/policy.js";
+export * from "./aws/endpoints.js";
+export * from "./aws/state-bucket.js";
+export * from "./aws/iam.js";
+export * from "./aws/source-dest-check.js";
+export * from "./aws/delivery.js";
+export * from "./aws/agent-config.js";
