@@ -76,6 +76,12 @@ export interface CallDescription {
   /** Resource identifiers the call names; targets[0] keys the per-call random stream. */
   targets: string[];
   mutating: boolean;
+  /**
+   * An EC2 DryRun request. Targeted `failures` model what the real operation meets; a DryRun
+   * permission check sent first (the agent's precheck) must not use up a `times: 1` failure
+   * aimed at the operation. Throttling, random faults and deny rules still apply to it.
+   */
+  dryRun?: boolean;
 }
 
 export interface InjectedError {
@@ -315,6 +321,7 @@ export class FaultInjector {
   }
 
   private matchingFailure(call: CallDescription): InjectedFailure | undefined {
+    if (call.dryRun) return undefined;
     for (const failure of this.current.failures ?? []) {
       if (!actionMatches(failure.action, call.action)) continue;
       if (failure.target !== undefined && !call.targets.some((t) => resourceMatches(failure.target as string, t))) continue;

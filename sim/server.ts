@@ -183,7 +183,7 @@ export async function startAwsServer(options: AwsServerOptions): Promise<AwsServ
       const mutating = options.ec2.mutatingActions.has(action);
       const targets = ec2Targets(params);
       const requestId = randomUUID();
-      const callFaults = faults.begin({ service, action, targets, mutating });
+      const callFaults = faults.begin({ service, action, targets, mutating, dryRun: params.get("DryRun") === "true" });
       await abortableSleep(callFaults.latencyMs, options.stopping);
 
       const sendEc2 = (status: number, body: string, caller?: string) => {

@@ -39,7 +39,7 @@ describe("failover against the simulated cloud", () => {
     const { provider, recorder, config } = agentOn(sim, "b");
     const report = await failover(config, "b", provider, { recorder });
     const plan = planOperations(planFailover(config, "b"));
-    const mutations = recorder.calls.filter((c) => mutating.has(c.action));
+    const mutations = recorder.calls.filter((c) => mutating.has(c.action) && !c.check);
     expect(mutations).toHaveLength(plan.length);
     const assigns = mutations.filter((c) => c.action === "AssignPrivateIpAddresses");
     expect(new Set(assigns.map((c) => c.target)).size).toBe(assigns.length);
@@ -86,7 +86,7 @@ describe("fencing", () => {
     expect(loser[0]!.outcome).toBe("lost-race");
     expect(loser[0]!.owner).toContain(`node ${winner[0]!.activeNode}`);
     const loserRecorder = loser[0] === ra ? a.recorder : b.recorder;
-    expect(loserRecorder.calls.filter((c) => mutating.has(c.action))).toEqual([]);
+    expect(loserRecorder.calls.filter((c) => mutating.has(c.action) && !c.check)).toEqual([]);
     expect(await holderInCloud(sim)).toBe(winner[0]!.activeNode);
   });
 
@@ -112,7 +112,7 @@ describe("fencing", () => {
     const busy = await failover(a.config, "a", a.provider, { recorder: a.recorder });
     expect(busy).toMatchObject({ outcome: "busy", converged: false, activeNode: "b" });
     expect(busy.error?.message).toContain("node b");
-    expect(a.recorder.calls.filter((c) => mutating.has(c.action))).toEqual([]);
+    expect(a.recorder.calls.filter((c) => mutating.has(c.action) && !c.check)).toEqual([]);
 
     const later = await failover(a.config, "a", a.provider, { recorder: a.recorder, now: () => new Date(startedAt.getTime() + 31_000) });
     expect(later).toMatchObject({ converged: true, activeNode: "a", generation: 2 });

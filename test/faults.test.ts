@@ -73,7 +73,8 @@ describe("failover under faults", () => {
   it("a permanent error is not retried and says what to do", async () => {
     sim = await startExampleSim({ faults: { deny: [{ action: "AssociateAddress" }] } });
     const { provider, recorder, config } = agentOn(sim, "b");
-    const report = await failover(config, "b", provider, { recorder });
+    // Without the precheck (which would refuse before the wave): the in-wave path still fails fast.
+    const report = await failover(config, "b", provider, { recorder, checkPermissions: false });
     const denied = report.operations.find((o) => o.action === "AssociateAddress")!;
     expect(denied).toMatchObject({ ok: false, attempts: 1, error: { code: "UnauthorizedOperation" } });
     expect(denied.error!.message).toContain("ec2:AssociateAddress");

@@ -11,7 +11,7 @@ export type AwsService = "ec2" | "s3";
 
 export async function tracked<T extends { $metadata?: { attempts?: number } }>(
   onCall: CallListener | undefined,
-  call: { service: AwsService; action: string; target: string },
+  call: { service: AwsService; action: string; target: string; check?: boolean },
   run: () => Promise<T>,
   /** Errors that are the expected answer (e.g. DryRunOperation) and count as ok. */
   expected?: (err: unknown) => boolean,

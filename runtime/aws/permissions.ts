@@ -29,7 +29,9 @@ export async function checkOperationPermissions(ec2: EC2Client, operations: Oper
   return Promise.all(
     operations.map((op) => {
       const target = operationTarget(op);
-      const call = { service: "ec2" as const, action: op.action, target };
+      // Marked as checks: whoever counts the operations' calls must not mistake a DryRun
+      // ReplaceRoute for a route being moved (the action stays the API's, as IAM sees it).
+      const call = { service: "ec2" as const, action: op.action, target, check: true };
       if (op.action !== "AssignPrivateIpAddresses") {
         return verdict(op, context, () => tracked(context.onCall, call, () => sendDryRun(ec2, op, signal), isDryRunOk));
       }
@@ -49,7 +51,7 @@ export async function checkOperationPermissions(ec2: EC2Client, operations: Oper
 
 /** The primary private IP of each interface, in one batched read. */
 async function primaryIps(ec2: EC2Client, interfaceIds: string[], signal: AbortSignal, context: PermissionContext): Promise<Map<string, string>> {
-  const output = await tracked(context.onCall, { service: "ec2", action: "DescribeNetworkInterfaces", target: interfaceIds.join(",") }, () =>
+  const output = await tracked(context.onCall, { service: "ec2", action: "DescribeNetworkInterfaces", target: interfaceIds.join(","), check: true }, () =>
     ec2.send(new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: interfaceIds }), { abortSignal: signal }),
   );
   const map = new Map<string, string>();
@@ -71,11 +73,18 @@ async function verdict(op: Operation, context: PermissionContext, check: () => P
     const arns = operationArns(op, context.region(), context.account());
     if (awsErrorCode(err) === "UnauthorizedOperation") {
       const message = err instanceof Error ? cleanMessage(err.message) : "";
+      // EC2 names the one resource it refused ("... on resource: arn:..."); AssociateAddress is
+      // authorized on two (the Elastic IP and the interface) and only one may be missing.
+      const named = /\bon resource: (arn:\S+?)(?=[\s,]|$)/.exec(message)?.[1];
+      const resource = named ?? arns.join(" and ");
       return {
         action: op.action,
         target,
         allowed: false,
-        detail: `${iam} is not allowed on ${arns.join(" and ")}: grant it to the node's role.${message ? ` EC2 said: ${message}` : ""}`,
+        denied: true,
+        permission: iam,
+        resource,
+        detail: `${iam} is not allowed on ${resource}: grant it to the node's role.${message ? ` EC2 said: ${message}` : ""}`,
       };
     }
     const region = context.region();

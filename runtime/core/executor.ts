@@ -8,7 +8,7 @@ import { describeOwner, takeOver } from "./fencing.js";
 import type { ObservedState } from "./observed.js";
 import { planOperations, type Operation, type Plan } from "./operations.js";
 import { planFailover } from "./planner.js";
-import type { CloudProvider } from "./provider.js";
+import type { CloudProvider, PermissionCheck } from "./provider.js";
 import { CallRecorder, countByAction } from "./recorder.js";
 import type { OperationOutcome, PairState, StoredState } from "./state.js";
 
@@ -60,6 +60,8 @@ export interface FailoverReport {
   differences: Difference[];
   owner?: string;
   error?: { code: string; message: string; fix?: string };
+  /** The planned operations the cloud refused in the permission check before the trigger (outcome "failed"). */
+  missingPermissions?: PermissionCheck[];
 }
 
 export type FailoverEvent =
@@ -88,6 +90,29 @@ export interface PreparedFailover {
   stored: StoredState | null;
   /** `stored` is a cached read (the daemon's), not one made just now: see TakeOverOptions.cachedRead. */
   cached?: boolean;
+  /**
+   * The permission check of every planned operation, made before the trigger; absent when not
+   * made. runFailover refuses — before fencing, so nothing moves — when any was denied.
+   */
+  permissions?: PermissionCheck[];
+}
+
+export interface PrepareOptions {
+  /**
+   * Check that every planned operation is permitted (DryRun, or a no-op call where the API has
+   * no DryRun) in parallel with the state read, so a missing permission stops the failover
+   * before anything moves instead of leaving the pair split between the nodes. Default true.
+   *
+   * What it costs: one extra call per planned operation, plus one batched
+   * DescribeNetworkInterfaces when secondary IPs move (the no-op AssignPrivateIpAddresses
+   * needs the interface's primary IP first: a second sequential round trip in the check's
+   * branch of prepare, so prepare takes two round trips instead of one). Nothing on the
+   * trigger → converged path. The checks count against EC2's request-rate buckets like the
+   * real calls (mutating actions: 50 burst, 5/s): a plan of N mutating calls spends N tokens
+   * before the wave needs N more, so beyond ~25 operations turn it off, or keep the check out
+   * of the trigger path as the daemon does (it re-checks off-path and passes the result in).
+   */
+  checkPermissions?: boolean;
 }
 
 /**
@@ -100,21 +125,46 @@ export async function prepareFailover(
   activate: NodeId,
   provider: CloudProvider,
   signal?: AbortSignal,
-  cached?: { stored: StoredState | null },
+  cached?: { stored: StoredState | null; permissions?: PermissionCheck[] },
+  options: PrepareOptions = {},
 ): Promise<PreparedFailover> {
-  if (cached) return { config, activate, plan: planFailover(config, activate), stored: cached.stored, cached: true };
-  const stored = await provider.stateStore.read(signal);
-  return { config, activate, plan: planFailover(config, activate), stored };
+  const plan = planFailover(config, activate);
+  // A cached read comes with the daemon's cached check (or none): nothing is awaited here.
+  if (cached) return { config, activate, plan, stored: cached.stored, cached: true, ...(cached.permissions ? { permissions: cached.permissions } : {}) };
+  const operations = planOperations(plan);
+  const checking = options.checkPermissions !== false && operations.length > 0;
+  // In parallel with the state read: the check adds no sequential step of its own. A check
+  // that throws (not a denial) proves nothing and does not block the failover.
+  const [stored, permissions] = await Promise.all([
+    provider.stateStore.read(signal),
+    checking ? provider.checkPermissions(operations, signal ?? AbortSignal.timeout(timeBudgets(config).deadlineMs)).catch(() => undefined) : undefined,
+  ]);
+  return { config, activate, plan, stored, ...(permissions ? { permissions } : {}) };
+}
+
+/** The refusal of a failover whose plan needs permissions the node's role lacks. */
+export function missingPermissionError(denied: PermissionCheck[]): { code: string; message: string; fix: string } {
+  const grants = [...new Set(denied.map((check) => `${check.permission ?? check.action} on ${check.resource ?? check.target}`))];
+  return {
+    code: "MissingPermission",
+    message: `Not taking over: the node's role may not ${grants.join("; ")}. Nothing was fenced and nothing was moved (a partial move would leave the pair split between the nodes).`,
+    fix: `Grant ${grants.join(" and ")} to the node's role (the stack's generated policy has them), then run \`ha-pair preflight\` and trigger again.`,
+  };
 }
 
 /** prepare + run, for a one-shot command. */
-export async function failover(config: AgentConfig, activate: NodeId, provider: CloudProvider, options: FailoverOptions): Promise<FailoverReport> {
+export async function failover(
+  config: AgentConfig,
+  activate: NodeId,
+  provider: CloudProvider,
+  options: FailoverOptions & PrepareOptions,
+): Promise<FailoverReport> {
   const started = performance.now();
   options.onEvent?.({ type: "phase-start", phase: "prepare" });
   const mark = options.recorder.calls.length;
   let prepared: PreparedFailover;
   try {
-    prepared = await prepareFailover(config, activate, provider, options.signal);
+    prepared = await prepareFailover(config, activate, provider, options.signal, undefined, options);
   } catch (err) {
     const error = asHaPairError(err);
     return failedBeforeTrigger(config, activate, options, error, performance.now() - started, mark);
@@ -196,6 +246,13 @@ export async function runFailover(
       ...fields,
     };
   };
+
+  // 0. A planned operation the role may not perform would fail while the rest of the wave
+  //    lands, leaving the pair split between the nodes: refuse before fencing instead.
+  const denied = (prepared.permissions ?? []).filter((check) => check.denied);
+  if (denied.length > 0) {
+    return report({ outcome: "failed", activeNode: null, missingPermissions: denied, error: missingPermissionError(denied) });
+  }
 
   // 1. Fencing: exactly one node may move the pair at a time.
   let fence;

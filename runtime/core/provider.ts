@@ -20,6 +20,8 @@ export interface ApiCallRecord {
   attempts: number;
   ok: boolean;
   errorCode?: string;
+  /** A permission check (DryRun or a no-op), not an operation: it changes nothing. */
+  check?: boolean;
 }
 
 export type CallListener = (call: ApiCallRecord) => void;
@@ -31,6 +33,16 @@ export interface PermissionCheck {
   allowed: boolean;
   /** Why not, and what to grant. */
   detail?: string;
+  /**
+   * The cloud refused the permission itself (not: the check could not be made). Only such a
+   * refusal stops a failover before it is fenced; a check that failed for another reason
+   * (throttled, timed out) proves nothing either way.
+   */
+  denied?: boolean;
+  /** The permission missing, as the cloud's policy language names it (e.g. ec2:ReplaceRoute). */
+  permission?: string;
+  /** The resource it is missing on (an ARN), as the cloud named it when it refused. */
+  resource?: string;
 }
 
 /**
