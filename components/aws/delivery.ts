@@ -15,6 +15,8 @@ export const NODE_PATHS = {
   config: "/etc/ha-pair/config.json",
   token: "/etc/ha-pair/token",
   unit: "/etc/systemd/system/ha-pair-agent.service",
+  /** packaging/triggers/keepalived-notify-master: root-owned, as keepalived's script security requires. */
+  keepalivedTrigger: "/opt/ha-pair/triggers/keepalived-notify-master",
 } as const;
 
 export interface PairObjectKeys {
@@ -26,6 +28,7 @@ export interface PairObjectKeys {
   bundle: string;
   config: string;
   unit: string;
+  keepalivedTrigger: string;
 }
 
 /** A label as an S3 key segment: the characters a shell, a URL and an IAM ARN all take literally. */
@@ -43,6 +46,7 @@ export function pairObjectKeys(label: string, prefix = `ha-pair/${keySegment(lab
     bundle: `${artifactsPrefix}/ha-pair-agent.cjs`,
     config: `${artifactsPrefix}/config.json`,
     unit: `${artifactsPrefix}/ha-pair-agent.service`,
+    keepalivedTrigger: `${artifactsPrefix}/keepalived-notify-master`,
   };
 }
 
@@ -67,7 +71,9 @@ Wants=network-online.target
 After=network-online.target
 
 [Service]
-ExecStart=/usr/bin/env node ${NODE_PATHS.bundle} agent run --config ${NODE_PATHS.config}
+User=ha-pair
+Group=ha-pair
+ExecStart=/usr/bin/node ${NODE_PATHS.bundle} agent run --config ${NODE_PATHS.config} --token-file ${NODE_PATHS.token}
 Restart=always
 RestartSec=2
 NoNewPrivileges=true
@@ -112,13 +118,18 @@ ha_pair_fetch_retry() {
   for _ in $(seq 1 90); do ha_pair_fetch "$1" "$2" && return 0; sleep 10; done
   echo "ha-pair: could not fetch s3://$HA_PAIR_BUCKET/$1" >&2; return 1
 }
-install -d -m 0755 /opt/ha-pair && install -d -m 0750 /etc/ha-pair
+# The daemon runs as its own system user (packaging/systemd/ha-pair-agent.service).
+id ha-pair >/dev/null 2>&1 || useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin ha-pair
+install -d -m 0755 /opt/ha-pair /opt/ha-pair/triggers && install -d -m 0750 -o root -g ha-pair /etc/ha-pair
 ha_pair_fetch_retry ${shellQuote(keys.bundle)} ${NODE_PATHS.bundle}
 ha_pair_fetch_retry ${shellQuote(keys.config)} ${NODE_PATHS.config}
 ha_pair_fetch_retry ${shellQuote(keys.unit)} ${NODE_PATHS.unit}
-chmod 0755 ${NODE_PATHS.bundle} && chmod 0640 ${NODE_PATHS.config}
-printf '#!/bin/sh\\nexec node ${NODE_PATHS.bundle} "$@"\\n' > ${NODE_PATHS.command} && chmod 0755 ${NODE_PATHS.command}
+ha_pair_fetch_retry ${shellQuote(keys.keepalivedTrigger)} ${NODE_PATHS.keepalivedTrigger}
+chmod 0755 ${NODE_PATHS.bundle} ${NODE_PATHS.keepalivedTrigger} && chown root:ha-pair ${NODE_PATHS.config} && chmod 0640 ${NODE_PATHS.config}
+printf '#!/bin/sh\\nexec /usr/bin/node ${NODE_PATHS.bundle} "$@"\\n' > ${NODE_PATHS.command} && chmod 0755 ${NODE_PATHS.command}
+# The API token: mode 600, owned by the daemon's user (the daemon refuses anything group/other can read).
 [ -s ${NODE_PATHS.token} ] || (umask 077 && head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \\n' > ${NODE_PATHS.token})
+chown ha-pair:ha-pair ${NODE_PATHS.token} && chmod 0600 ${NODE_PATHS.token}
 systemctl daemon-reload && systemctl enable --now ha-pair-agent.service
 # --- end ha-pair agent ---
 `;
@@ -129,13 +140,21 @@ export function agentUserData(options: { bucket: string; region: string; keys: P
   return `#!/bin/bash\nset -euo pipefail\n${agentInstallScript(options)}`;
 }
 
+/** packaging/triggers/keepalived-notify-master, or a minimal one-shot trigger when the checkout lacks it. */
+export function keepalivedTrigger(): string {
+  return (
+    packagingFile("triggers/keepalived-notify-master") ??
+    `#!/bin/sh\n# keepalived notify_master: make this node active in the cloud (always exits 0)\n/usr/bin/node ${NODE_PATHS.bundle} failover --config ${NODE_PATHS.config} 2>&1 | logger -t ha-pair || :\nexit 0\n`
+  );
+}
+
 /**
  * What a BIG-IP runs when its traffic group goes active (/config/failover/tgactive, the hook
  * F5's Cloud Failover Extension uses too): trigger the agent in the background so the BIG-IP's
  * own failover is never held up. packaging/triggers/ has the maintained version when present.
  */
 export function bigipTriggerSnippet(): string {
-  const packaged = packagingFile("triggers/bigip-tgactive.sh") ?? packagingFile("triggers/tgactive");
+  const packaged = packagingFile("triggers/bigip-tgactive");
   if (packaged) return packaged;
   return `# Append to /config/failover/tgactive and /config/failover/tgrefresh on both BIG-IPs:
 # (see packaging/triggers/ in the ha-pair repository for the maintained version)

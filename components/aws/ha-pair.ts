@@ -16,7 +16,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { existsSync } from "node:fs";
 import { NODE_IDS, type NodeId, type TimeBudgets } from "../../runtime/config/index.js";
 import { buildCfeDeclaration, validatedAgentConfig, type ResolvedPair } from "./agent-config.js";
-import { DEFAULT_AGENT_BUNDLE, agentInstallScript, agentUserData, bigipTriggerSnippet, pairObjectKeys, systemdUnit } from "./delivery.js";
+import { DEFAULT_AGENT_BUNDLE, agentInstallScript, agentUserData, bigipTriggerSnippet, keepalivedTrigger, pairObjectKeys, systemdUnit } from "./delivery.js";
 import { createEndpoints, vpcDnsProblem } from "./endpoints.js";
 import { createAgentRole } from "./iam.js";
 import type { PairPolicyInputs } from "./policy.js";
@@ -456,6 +456,11 @@ export class AwsHaPair extends pulumi.ComponentResource {
     new aws.s3.BucketObjectv2(`${name}-agent-config`, { bucket: bucket.bucketName, key: keys.config, content: this.agentConfig, contentType: "application/json" }, uploadOpts);
     const unit = systemdUnit();
     new aws.s3.BucketObjectv2(`${name}-agent-unit`, { bucket: bucket.bucketName, key: keys.unit, content: unit.text, contentType: "text/plain" }, uploadOpts);
+    new aws.s3.BucketObjectv2(
+      `${name}-keepalived-trigger`,
+      { bucket: bucket.bucketName, key: keys.keepalivedTrigger, content: keepalivedTrigger(), contentType: "text/x-shellscript" },
+      uploadOpts,
+    );
 
     this.roleArn = agentRole.role.arn;
     this.roleName = agentRole.role.name;

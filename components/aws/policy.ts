@@ -9,6 +9,7 @@
 import {
   AWS_REQUIRED_ACTIONS,
   AWS_S3_BUCKET_ACTIONS,
+  AWS_STATE_KMS_ACTIONS,
   EC2_MUTATING_RESOURCE_TYPES,
   ec2Arn,
   partitionOf,
@@ -32,8 +33,6 @@ export interface PolicyDocument {
   Statement: PolicyStatement[];
 }
 
-/** The KMS actions S3 needs to write and read an object encrypted with a customer key (SSE-KMS). */
-export const STATE_KMS_ACTIONS = ["kms:GenerateDataKey", "kms:Decrypt"];
 /** The tag-changing actions denied for the pair's tag keys. */
 export const TAG_ACTIONS = ["ec2:CreateTags", "ec2:DeleteTags"];
 
@@ -125,7 +124,7 @@ export function pairIamPolicy(inputs: PairPolicyInputs): PolicyDocument {
     Condition: { StringEquals: { "s3:prefix": inputs.stateKey } },
   });
   if (inputs.kmsKeyArn !== undefined) {
-    statements.push({ Sid: "StateKmsKey", Effect: "Allow", Action: [...STATE_KMS_ACTIONS], Resource: inputs.kmsKeyArn });
+    statements.push({ Sid: "StateKmsKey", Effect: "Allow", Action: [...AWS_STATE_KMS_ACTIONS], Resource: inputs.kmsKeyArn });
   }
   statements.push({
     Sid: "DenyPairTagKeyChanges",

@@ -48,6 +48,13 @@ export interface MockCloudOptions {
     networkInterfaces?: Record<string, { privateIp: string; subnetId?: string; sourceDestCheck?: boolean }>;
     vpcEndpoints?: Record<string, { dnsEntries: { dnsName: string; hostedZoneId: string }[] }>;
   };
+  /**
+   * Collect the errors the program fails with (an apply that throws into a resource's inputs
+   * rejects that registration, which the engine reports as the program's failure) instead of
+   * letting them reach the test runner as unhandled rejections. Only for tests that expect the
+   * program to fail; call finish() to get them and restore the runner's handlers.
+   */
+  captureProgramErrors?: boolean;
   /** Override or add invoke answers by token. */
   calls?: Record<string, (inputs: Record<string, any>) => Record<string, any>>;
 }
@@ -107,6 +114,9 @@ export class PulumiMockHarness {
   private readonly options: MockCloudOptions;
   private readonly pendingMeta = new Map<string, { parent?: string; ignoreChanges: string[]; dependencies: string[] }>();
   private readonly hostsUsed = new Map<string, number>();
+  /** With captureProgramErrors: what the program failed with, in order. */
+  readonly programErrors: Error[] = [];
+  private savedListeners: NodeJS.UnhandledRejectionListener[] | undefined;
 
   constructor(options: MockCloudOptions = {}) {
     this.options = options;
@@ -123,7 +133,25 @@ export class PulumiMockHarness {
       this.options.preview ?? true,
     );
     this.captureRequestMetadata();
+    if (this.options.captureProgramErrors && !this.savedListeners) {
+      this.savedListeners = process.listeners("unhandledRejection");
+      process.removeAllListeners("unhandledRejection");
+      process.on("unhandledRejection", (reason) => {
+        this.programErrors.push(reason instanceof Error ? reason : new Error(String(reason)));
+      });
+    }
     return program();
+  }
+
+  /** Wait for the program's registrations to finish; with captureProgramErrors, restore the runner's handlers. */
+  async finish(): Promise<Error[]> {
+    await this.settle();
+    if (this.savedListeners) {
+      process.removeAllListeners("unhandledRejection");
+      for (const listener of this.savedListeners) process.on("unhandledRejection", listener);
+      this.savedListeners = undefined;
+    }
+    return this.programErrors;
   }
 
   /** Every resource of a type (e.g. "aws:ec2/vpcEndpoint:VpcEndpoint"). */
@@ -218,8 +246,8 @@ export class PulumiMockHarness {
       case "aws:ec2/subnet:Subnet":
         return { id, state: { ...inputs, arn: this.arn("subnet", id!), mapPublicIpOnLaunch: inputs.mapPublicIpOnLaunch ?? false, ownerId: this.accountId } };
       case "aws:ec2/networkInterface:NetworkInterface": {
-        const privateIp = inputs.privateIp ?? inputs.privateIps?.[0] ?? this.nextHost(inputs.subnetId);
-        const privateIps = inputs.privateIps ?? (privateIp ? [privateIp] : []);
+        const privateIp = inputs.privateIp ?? inputs.privateIpLists?.[0] ?? inputs.privateIps?.[0] ?? this.nextHost(inputs.subnetId);
+        const privateIps = inputs.privateIpLists ?? inputs.privateIps ?? (privateIp ? [privateIp] : []);
         return { id, state: { ...inputs, arn: this.arn("eni", id!), privateIp, privateIps, sourceDestCheck: inputs.sourceDestCheck ?? true, ownerId: this.accountId, macAddress: `02:${hex(args.name, 10).match(/../g)!.join(":")}` } };
       }
       case "aws:ec2/instance:Instance":
