@@ -8,23 +8,31 @@
  * The pair's endpoints: endpoints of the pair (component children, or labelled); when the pair
  * has none of a service, any endpoint of that service in the stack (a shared one). An endpoint
  * outside the stack that the pair tags by ID (vpce-...) cannot be checked and counts as present.
- * The nodes' route tables: the explicit route table association of each pair interface's subnet,
- * else the main route table of the subnet's VPC (when the VPC is in the stack).
+ * The route tables the nodes use for the agent's traffic: those of the subnets the agent's API
+ * calls leave from — each node's primary interface (device index 0: the instance's
+ * primaryNetworkInterface, an attachment at index 0, or the instance's own subnetId), or the
+ * interfaces of the nic-map roles listed in `agentTrafficRoles`. A data interface's subnet
+ * (external, internal) carries forwarded traffic, not the node's own, and needs no S3 route.
+ * A subnet's table is its explicit route table association, else the main route table of its
+ * VPC (when the VPC is in the stack).
  */
 import type { StackValidationPolicy } from "@pulumi/policy";
-import { DEFAULT_LABEL_KEY, LABEL_KEY_SCHEMA, withDefaults } from "../lib/config.js";
-import { StackModel, findPairs, idOf, membersOfKind, pairName, type Pair, type Res } from "../lib/model.js";
+import { DEFAULT_LABEL_KEY, DEFAULT_NIC_MAP_KEY, LABEL_KEY_SCHEMA, NIC_MAP_KEY_SCHEMA, STRING_LIST, withDefaults } from "../lib/config.js";
+import { StackModel, findPairs, idOf, membersOfKind, nodeOf, pairName, roleOf, type Pair, type Res } from "../lib/model.js";
 import { Reporter } from "../lib/report.js";
 import { AWS } from "../lib/types.js";
-import { asArray, asString, isUnknown } from "../lib/values.js";
+import { asArray, asString, get, isUnknown } from "../lib/values.js";
 
 export interface EndpointsConfig {
   labelKey: string;
   /** Report a pair without an EC2 interface endpoint or S3 gateway endpoint (off when the VPC reaches the APIs another way). */
   requireEndpoints: boolean;
+  nicMapKey: string;
+  /** nic-map roles of the interfaces the agent's API traffic leaves from; default each node's primary interface. */
+  agentTrafficRoles: string[];
 }
 
-export const ENDPOINTS_DEFAULTS: EndpointsConfig = { labelKey: DEFAULT_LABEL_KEY, requireEndpoints: true };
+export const ENDPOINTS_DEFAULTS: EndpointsConfig = { labelKey: DEFAULT_LABEL_KEY, requireEndpoints: true, nicMapKey: DEFAULT_NIC_MAP_KEY, agentTrafficRoles: [] };
 
 const EC2_SERVICE = /^(cn\.)?com\.amazonaws\.[a-z0-9-]+\.ec2$/;
 const S3_SERVICE = /^(cn\.)?com\.amazonaws\.[a-z0-9-]+\.s3$/;
@@ -39,6 +47,8 @@ export const endpoints: StackValidationPolicy = {
     properties: {
       labelKey: LABEL_KEY_SCHEMA,
       requireEndpoints: { type: "boolean", default: true, description: "Report a pair that has no EC2 interface endpoint or S3 gateway endpoint in the stack." },
+      nicMapKey: NIC_MAP_KEY_SCHEMA,
+      agentTrafficRoles: STRING_LIST("nic-map roles of the interfaces the agent's API calls leave from (default: each node's primary interface)."),
     },
   },
   validateStack: (args, reportViolation) => {
@@ -112,7 +122,7 @@ function checkPair(model: StackModel, pair: Pair, config: EndpointsConfig, repor
     pending.forEach((gw) => reporter.notKnown(gw, "routeTableIds"));
     return;
   }
-  for (const table of nodeRouteTables(model, pair, reporter)) {
+  for (const table of nodeRouteTables(model, pair, config, reporter)) {
     const covered = gateways.some((gw) => attached(model, gw, table));
     if (!covered) {
       reporter.violation(
@@ -142,15 +152,44 @@ function tableRef(res: Res | undefined, id: string | undefined): TableRef | unde
   return undefined;
 }
 
-function nodeRouteTables(model: StackModel, pair: Pair, reporter: Reporter): TableRef[] {
+/** The resources whose `subnetId` the agent's traffic leaves from (interfaces, or instances with their own primary interface). */
+function agentTrafficSources(model: StackModel, pair: Pair, config: EndpointsConfig): Res[] {
+  const nics = membersOfKind(pair, "interface").filter((n) => n.type === AWS.networkInterface);
+  if (config.agentTrafficRoles.length > 0) {
+    return nics.filter((nic) => {
+      const role = roleOf(model, nic, config.nicMapKey);
+      return typeof role === "string" && config.agentTrafficRoles.includes(role);
+    });
+  }
+  const sources = new Set<Res>();
+  const instances = new Set(nics.map((nic) => nodeOf(model, pair, nic)?.instance).filter((i): i is Res => i?.type === AWS.instance));
+  for (const instance of instances) {
+    const primary = get(instance.props, "primaryNetworkInterface", "networkInterfaceId");
+    const legacy = asArray(instance.props.networkInterfaces);
+    const atZero = Array.isArray(legacy) ? legacy.filter((n) => get(n, "deviceIndex") === 0).map((n) => get(n, "networkInterfaceId")) : [];
+    const found = model.ofType(AWS.networkInterface).find(
+      (nic) =>
+        (primary !== undefined && model.refersTo(instance, "primaryNetworkInterface", primary, nic)) ||
+        (atZero.length > 0 && model.refersTo(instance, "networkInterfaces", atZero, nic)) ||
+        model.ofType(AWS.networkInterfaceAttachment).some(
+          (a) => a.props.deviceIndex === 0 && model.refersTo(a, "instanceId", a.props.instanceId, instance) && model.refersTo(a, "networkInterfaceId", a.props.networkInterfaceId, nic),
+        ),
+    );
+    if (found) sources.add(found);
+    else if (instance.props.subnetId !== undefined) sources.add(instance);
+  }
+  return [...sources];
+}
+
+function nodeRouteTables(model: StackModel, pair: Pair, config: EndpointsConfig, reporter: Reporter): TableRef[] {
   const tables = new Map<string, TableRef>();
   const associations = model.ofType(AWS.routeTableAssociation);
   const routeTables = [AWS.routeTable, AWS.defaultRouteTable];
-  for (const nic of membersOfKind(pair, "interface").filter((n) => n.type === AWS.networkInterface)) {
-    const subnetId = nic.props.subnetId;
-    const subnets = model.dependenciesOf(nic, "subnetId");
+  for (const source of agentTrafficSources(model, pair, config)) {
+    const subnetId = source.props.subnetId;
+    const subnets = model.dependenciesOf(source, "subnetId");
     if (isUnknown(subnetId) && subnets.length === 0) {
-      reporter.notKnown(nic, "subnetId");
+      reporter.notKnown(source, "subnetId");
       continue;
     }
     const sameSubnet = (res: Res) => {
