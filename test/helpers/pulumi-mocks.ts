@@ -30,6 +30,8 @@ export interface RegisteredResource {
   ignoreChanges: string[];
   /** URNs of explicit and input dependencies. */
   dependencies: string[];
+  /** What a component registered with registerOutputs (plain values). */
+  outputs?: Record<string, any>;
 }
 
 export interface InvokeRecord {
@@ -186,7 +188,16 @@ export class PulumiMockHarness {
 
   /** The monitor's request carries what MockResourceArgs leaves out: parent, ignoreChanges, dependencies. */
   private captureRequestMetadata(): void {
-    const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource(req: any, callback: (err: any, res: any) => void): Promise<void> };
+    const monitor = pulumi.runtime.getMonitor() as unknown as {
+      registerResource(req: any, callback: (err: any, res: any) => void): Promise<void>;
+      registerResourceOutputs(req: any, callback: (err: any, res: any) => void): void;
+    };
+    const registerOutputs = monitor.registerResourceOutputs.bind(monitor);
+    monitor.registerResourceOutputs = (req, callback) => {
+      const record = this.byUrn(req.getUrn());
+      if (record) record.outputs = pulumi.runtime.deserializeProperties(req.getOutputs());
+      registerOutputs(req, callback);
+    };
     const original = monitor.registerResource.bind(monitor);
     monitor.registerResource = (req, callback) => {
       this.pendingMeta.set(`${req.getType()}::${req.getName()}`, {
