@@ -2,6 +2,11 @@ import { openContext, requireConfigFlag } from "../context.js";
 import { EXIT_BAD_INPUT, EXIT_OK, UsageError } from "../errors.js";
 import { stringFlag, type Command } from "./types.js";
 
+// As in main.ts (which this module must not import, even lazily: a dynamic import of a module
+// in the static graph makes esbuild keep every export of that graph, the whole EC2 client included).
+declare const HA_PAIR_VERSION: string | undefined;
+const VERSION = typeof HA_PAIR_VERSION === "string" ? HA_PAIR_VERSION : "0.0.0-dev";
+
 /**
  * `ha-pair agent run`: the long-running agent (systemd starts it; the node's HA machinery
  * triggers it over its loopback API). The daemon's modules (HTTP server, pino, prom-client) are
@@ -17,7 +22,6 @@ export const agentCommand: Command = {
   async run({ values, positionals, out }) {
     if (positionals.length !== 1 || positionals[0] !== "run") throw new UsageError(`expected "agent run", got "agent ${positionals.join(" ")}"\nusage: ha-pair agent run --config FILE [--port N] [--token-file FILE]`);
     const configFile = requireConfigFlag(stringFlag(values, "config"));
-    const { VERSION } = await import("../main.js");
     const { AgentStartError, agentSettings, startAgentDaemon } = await import("../../server/index.js");
     const port = stringFlag(values, "port");
     const tokenFile = stringFlag(values, "token-file");
