@@ -75,16 +75,19 @@ async function verdict(op: Operation, context: PermissionContext, check: () => P
       const message = err instanceof Error ? cleanMessage(err.message) : "";
       // EC2 names the one resource it refused ("... on resource: arn:..."); AssociateAddress is
       // authorized on two (the Elastic IP and the interface) and only one may be missing.
-      const named = /\bon resource: (arn:\S+?)(?=[\s,]|$)/.exec(message)?.[1];
-      const resource = named ?? arns.join(" and ");
+      // The refused call may be the check's own read (DescribeNetworkInterfaces, for the no-op
+      // AssignPrivateIpAddresses): name what EC2 refused, not the operation.
+      const named = /\bon resource: (arn:\S+?|\*)(?=[\s,]|$)/.exec(message)?.[1];
+      const refused = /\bnot authorized to perform: ([a-z0-9-]+:[A-Za-z0-9]+)/.exec(message)?.[1] ?? iam;
+      const resource = named ?? (refused === iam ? arns.join(" and ") : "*");
       return {
         action: op.action,
         target,
         allowed: false,
         denied: true,
-        permission: iam,
+        permission: refused,
         resource,
-        detail: `${iam} is not allowed on ${resource}: grant it to the node's role.${message ? ` EC2 said: ${message}` : ""}`,
+        detail: `${refused} is not allowed on ${resource}: grant it to the node's role.${message ? ` EC2 said: ${message}` : ""}`,
       };
     }
     const region = context.region();
