@@ -291,7 +291,8 @@ export class AwsHaPair extends pulumi.ComponentResource {
           new aws.ec2.Tag(`${name}-${node}-${role}-nic-map`, { resourceId: id, key: nicMapKey, value: role }, childOpts);
           if (routing) new SourceDestCheckOff(`${name}-${node}-${role}-source-dest-check`, { networkInterfaceId: id, region }, childOpts);
         }
-        interfaceIds.push(id);
+        // The role gets mutating permissions only on interfaces something moves to (not management).
+        if (followRoles.has(role)) interfaceIds.push(id);
         interfaces[role] = pulumi.all([id, privateIp]).apply(([i, ip]) => ({ id: i, ...(ip ? { privateIp: ip } : {}) }));
       }
       resolvedNodes[node] = pulumi.all([pulumi.output(nodeArgs.instanceId), pulumi.all(interfaces)]).apply(([instanceId, ifaces]) => ({ instanceId, interfaces: ifaces }));
