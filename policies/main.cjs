@@ -1,4 +1,5 @@
-// Entry point the Pulumi policy runner loads (package.json "main"). The runner require()s the
+// Entry point the Pulumi policy runner loads (package.json "main"; not index.js, which would
+// shadow index.ts for tsc and vitest). The runner require()s the
 // pack through ts-node 7, which cannot resolve this repository's ESM-style `.js` import
 // specifiers of TypeScript files (policies/*.ts, runtime/aws/required-actions.ts). So the
 // TypeScript pack (index.ts) is bundled in memory with esbuild — @pulumi/* left to the runner's

@@ -191,6 +191,11 @@ export interface Pair {
   /** The pair's aws:ec2/tag:Tag resources (tagging resources by ID). */
   tags: TagResource[];
   agentConfig?: AgentConfigView;
+  /**
+   * Resources outside every component whose label is unknown during preview: they may belong
+   * to this pair, so checks that need the complete set of the pair's resources hold back.
+   */
+  undetermined: Res[];
 }
 
 export interface PairOptions {
@@ -218,7 +223,7 @@ export function findPairs(model: StackModel, options: PairOptions): Pair[] {
   const pairs: Pair[] = [];
   const byComponent = new Map<Res, Pair>();
   for (const component of model.ofType(...PAIR_COMPONENTS)) {
-    const pair: Pair = { component, cloud: cloudOf(component.type), members: new Set(), tags: [], agentConfig: agentConfigOf(component) };
+    const pair: Pair = { component, cloud: cloudOf(component.type), members: new Set(), tags: [], agentConfig: agentConfigOf(component), undetermined: [] };
     byComponent.set(component, pair);
     pairs.push(pair);
   }
@@ -247,14 +252,16 @@ export function findPairs(model: StackModel, options: PairOptions): Pair[] {
   }
   // Labeled resources outside every component join the pair with their label value.
   const byLabel = new Map<string, Pair>();
+  const undetermined: Res[] = [];
   for (const pair of pairs) if (pair.label !== undefined && !byLabel.has(pair.label)) byLabel.set(pair.label, pair);
   for (const res of model.resources) {
     if (model.componentOf(res) || PAIR_COMPONENTS.includes(res.type) || res.type === AWS.tag) continue;
     const label = labelOf(model, res, labelKey, tags);
+    if (label === UNKNOWN && kindOf(res.type)) undetermined.push(res);
     if (typeof label !== "string") continue;
     let pair = byLabel.get(label);
     if (!pair) {
-      pair = { cloud: cloudOf(res.type), label, members: new Set(), tags: [] };
+      pair = { cloud: cloudOf(res.type), label, members: new Set(), tags: [], undetermined: [] };
       byLabel.set(label, pair);
       pairs.push(pair);
     }
@@ -268,6 +275,7 @@ export function findPairs(model: StackModel, options: PairOptions): Pair[] {
     if (pair && !pair.tags.includes(t)) pair.tags.push(t);
   }
   for (const pair of pairs) {
+    pair.undetermined = undetermined.filter((res) => pair.cloud === undefined || cloudOf(res.type) === pair.cloud);
     // Resources the pair's Tag resources point at are the pair's, wherever they are declared.
     for (const t of pair.tags) {
       for (const res of model.resources) {

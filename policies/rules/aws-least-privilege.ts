@@ -114,6 +114,11 @@ function pairScope(model: StackModel, pair: Pair, reporter: Reporter): PairScope
     if (typeof t.resourceId === "string") ids.add(t.resourceId);
     else idsKnown = false;
   }
+  // A resource whose label is not known yet may be the pair's: the ID list is not complete.
+  for (const res of pair.undetermined) {
+    idsKnown = false;
+    reporter.notKnown(res, "tags");
+  }
   if (idsKnown && ids.size > 0) scope.resourceIds = ids;
   return scope;
 }

@@ -148,8 +148,11 @@ function checkPair(model: StackModel, pair: Pair, config: PairTaggingConfig, rep
       }
     }
   }
-  // One-sided roles are only knowable when both nodes are seen, or every interface is placed.
-  if (nodes.length === 2 || (nodes.length === 1 && unplaced === 0 && interfaces.length > 0)) {
+  // One-sided roles are only knowable when both nodes are seen, or every interface is placed,
+  // and no interface whose label is unknown (during preview) might be the missing peer.
+  const pending = pair.undetermined.filter((res) => kindOf(res.type) === "interface");
+  pending.forEach((res) => reporter.notKnown(res, "tags"));
+  if (pending.length === 0 && (nodes.length === 2 || (nodes.length === 1 && unplaced === 0 && interfaces.length > 0))) {
     for (const entry of nodes) {
       const other = nodes.find((n) => n !== entry);
       for (const [role, nics] of entry.roles) {
