@@ -114,6 +114,9 @@ describe("agent API: endpoints", () => {
     for (const event of ["failover-started", "phase", "api-call", "failover-finished"]) {
       expect(d.logs.some((l) => l.event === event && l.taskId === accepted.json.taskId), event).toBe(true);
     }
+    // The agent's own time on the critical path is logged for every failover (the bench judges it).
+    const finished = d.logs.find((l) => l.event === "failover-finished")!;
+    expect(finished).toMatchObject({ cachedRead: true, agentMs: { beforeFence: expect.any(Number), fenceToMutation: expect.any(Number) } });
   });
 
   it("concurrent triggers join one task: one task id, one fencing write, one generation", async () => {

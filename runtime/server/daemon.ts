@@ -99,6 +99,8 @@ export async function startAgentDaemon(options: AgentDaemonOptions): Promise<Age
       else if (event.type === "operation" && !event.outcome.ok) taskLog.warn({ event: "operation", ...event.outcome }, `${event.outcome.action} ${event.outcome.target} failed`);
       else if (event.type === "verify") taskLog.debug({ event: "verify", differences: event.differences.length }, "verified");
     };
+    const triggeredAt = performance.now();
+    let runStartedAt = triggeredAt;
     const cached = cache.current;
     // From here on, a refresh started earlier could carry a version older than our own writes.
     cache.pause();
@@ -108,6 +110,7 @@ export async function startAgentDaemon(options: AgentDaemonOptions): Promise<Age
       if (cached) {
         // Fast path: no read before the fencing write; an outdated read costs one re-read on 412.
         const prepared = await prepareFailover(config, activate, provider, undefined, { stored: cached.stored });
+        runStartedAt = performance.now();
         report = await runFailover(prepared, provider, runOptions);
       } else {
         report = await failover(config, activate, provider, runOptions);
@@ -128,6 +131,7 @@ export async function startAgentDaemon(options: AgentDaemonOptions): Promise<Age
       apiCalls: report.apiCalls,
       cachedRead: cached !== undefined,
       cacheAgeMs: cached ? Date.now() - cached.readAt : undefined,
+      ...(cached ? { agentMs: agentTime(report, runStartedAt - triggeredAt) } : {}),
       ...(report.owner ? { owner: report.owner } : {}),
       ...(report.error ? { error: report.error } : {}),
     };
@@ -307,6 +311,19 @@ export async function startAgentDaemon(options: AgentDaemonOptions): Promise<Age
   };
 
   return { url, port: actualPort, node, coordinator, log: nodeLog, stop };
+}
+
+/**
+ * The agent's own time on the critical path (not the cloud's): from the trigger to the fencing
+ * write going out, and from the fencing answer to the first mutation going out. The target is a
+ * few milliseconds each; the bench measures it, the log shows it for every failover.
+ */
+function agentTime(report: FailoverReport, beforeRunMs: number): { beforeFence: number; fenceToMutation?: number } | undefined {
+  const fence = report.phases.find((p) => p.phase === "fence");
+  const mutate = report.phases.find((p) => p.phase === "mutate");
+  if (!fence) return undefined;
+  const round = (ms: number) => Math.round(ms * 100) / 100;
+  return { beforeFence: round(beforeRunMs + fence.at), ...(mutate ? { fenceToMutation: round(mutate.at - fence.at - fence.ms) } : {}) };
 }
 
 async function withTimeout(promise: Promise<unknown>, ms: number): Promise<void> {
