@@ -5,6 +5,7 @@
 import { EC2Client, ReplaceRouteCommand } from "@aws-sdk/client-ec2";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { failover } from "../runtime/core/executor.js";
+import { runRoleCommand } from "../runtime/server/role-command.js";
 import { agentOn, holderInCloud, startExampleSim, type AwsSim } from "./helpers/aws-sim.js";
 import { MUTATING, startTestDaemon, type TestDaemon } from "./helpers/agent-daemon.js";
 
@@ -50,6 +51,17 @@ async function waitRounds(d: TestDaemon, n: number): Promise<Record<string, unkn
   }
   return rounds(d);
 }
+
+describe("role command", () => {
+  it("exit 0 = active, other exits = standby, a program that cannot run or a signal = unknown; no shell", async () => {
+    expect(await runRoleCommand(ACTIVE, 5_000)).toMatchObject({ role: "active", detail: "exit 0" });
+    expect(await runRoleCommand([process.execPath, "-e", "console.log('BACKUP'); process.exit(3)"], 5_000)).toMatchObject({ role: "standby", detail: "exit 3 (BACKUP)" });
+    expect((await runRoleCommand(["/nonexistent/ha-pair/is-active"], 5_000)).role).toBe("unknown");
+    expect((await runRoleCommand([process.execPath, "-e", "process.kill(process.pid, 'SIGKILL')"], 5_000)).role).toBe("unknown");
+    // Arguments are passed as they are: "$(...)" is not expanded by any shell.
+    expect(await runRoleCommand([process.execPath, "-e", "process.exit(process.argv[1] === '$(exit 1)' ? 0 : 1)", "$(exit 1)"], 5_000)).toMatchObject({ role: "active" });
+  });
+});
 
 describe("reconcile loop", () => {
   it("active: repairs injected drift through a fenced failover to this node", async () => {
