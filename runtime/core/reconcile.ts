@@ -5,7 +5,7 @@ import { describeDifference, differences } from "./desired.js";
 import { asHaPairError } from "./errors.js";
 import { describeOwner } from "./fencing.js";
 import type { CloudProvider } from "./provider.js";
-import type { StoredState } from "./state.js";
+import { isStale, type StoredState } from "./state.js";
 
 /** What the node's own HA machinery says this node is. */
 export type Role = "active" | "standby" | "unknown";
@@ -21,7 +21,7 @@ export type ReconcileDecision =
   | "standby"
   /** The role command failed or timed out: do nothing. */
   | "role-unknown"
-  /** A failover runs on this agent already; the next round looks again. */
+  /** A failover runs (on this agent, or a RUNNING one in the state object inside its deadline); the next round looks again. */
   | "failover-running"
   /** Active, and the cloud already points every item at this node. */
   | "in-place"
@@ -92,6 +92,11 @@ export async function reconcileOnce(deps: ReconcileDeps): Promise<ReconcileRound
     return { decision: "read-failed", role, differences: drift, detail: `reading the state object failed: ${asHaPairError(err).describe()}` };
   }
   const state = stored?.state;
+  if (state && state.taskState === "RUNNING" && !isStale(state, now())) {
+    // Some failover (the other node's, or a one-shot command's on this node) is moving things
+    // right now: what was observed is a picture mid-flight, not drift. Its deadline bounds the wait.
+    return { decision: "failover-running", role, differences: drift, detail: describeOwner(state, now()) };
+  }
   if (state && state.activeNode !== deps.node) {
     const age = now().getTime() - Date.parse(state.startedAt);
     if (age < deps.holdDownMs) {
