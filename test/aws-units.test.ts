@@ -5,10 +5,11 @@
 import { describe, expect, it } from "vitest";
 import { AWS_REQUIRED_ACTIONS, AWS_S3_BUCKET_ACTIONS } from "../runtime/aws/index.js";
 import { IMDS_DEFAULT_ENDPOINT, IMDS_DEFAULT_ENDPOINT_IPV6, MAX_ATTEMPTS, needsPathStyle, resolveAwsSettings } from "../runtime/aws/clients.js";
-import { assignPrivateIpsInput, associateAddressInput, EC2_MUTATING_API, operationArns, replaceRouteInput } from "../runtime/aws/ec2-operations.js";
-import { buildObservedState, canonicalCidr, EC2_READ_API, observedIds } from "../runtime/aws/observe.js";
+import { EC2_MUTATING_API, EC2_READ_API, S3_API } from "../runtime/aws/api-actions.js";
+import { assignPrivateIpsInput, associateAddressInput, operationArns, replaceRouteInput } from "../runtime/aws/ec2-operations.js";
+import { buildObservedState, canonicalCidr, observedIds } from "../runtime/aws/observe.js";
 import { parseIdentityDocument } from "../runtime/aws/identity.js";
-import { parseState, S3_API } from "../runtime/aws/s3-state-store.js";
+import { parseState } from "../runtime/aws/s3-state-store.js";
 import { partitionOf } from "../runtime/aws/arns.js";
 import type { AgentConfig } from "../runtime/config/types.js";
 import { HaPairError } from "../runtime/core/errors.js";

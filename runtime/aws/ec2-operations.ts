@@ -15,19 +15,9 @@ import {
   type EC2Client,
   type ReplaceRouteCommandInput,
 } from "@aws-sdk/client-ec2";
-import type { AssignPrivateIpsOperation, AssociateAddressOperation, Operation, OperationAction, ReplaceRouteOperation } from "../core/operations.js";
+import type { AssignPrivateIpsOperation, AssociateAddressOperation, Operation, ReplaceRouteOperation } from "../core/operations.js";
 import { destinationText } from "../core/operations.js";
 import { ec2Arn } from "./arns.js";
-
-/**
- * The EC2 API action each operation calls. Typed over OperationAction, so a new kind of
- * operation does not compile until it is mapped here (and so appears in AWS_REQUIRED_ACTIONS).
- */
-export const EC2_MUTATING_API: { readonly [A in OperationAction]: A } = {
-  AssignPrivateIpAddresses: "AssignPrivateIpAddresses",
-  AssociateAddress: "AssociateAddress",
-  ReplaceRoute: "ReplaceRoute",
-};
 
 export function assignPrivateIpsInput(op: AssignPrivateIpsOperation): AssignPrivateIpAddressesCommandInput {
   // No DryRun here: AssignPrivateIpAddresses has no DryRun parameter (the SDK would drop one

@@ -20,8 +20,7 @@ import { parseDestination } from "../core/operations.js";
 import type { CallListener } from "../core/provider.js";
 import { tracked } from "./calls.js";
 
-export const EC2_READ_API = ["DescribeNetworkInterfaces", "DescribeAddresses", "DescribeRouteTables"] as const;
-export type Ec2ReadAction = (typeof EC2_READ_API)[number];
+import type { Ec2ReadAction } from "./api-actions.js";
 
 export interface ObservedResources {
   interfaces: NetworkInterface[];

@@ -1,15 +1,14 @@
 /**
  * Every IAM action the AWS provider calls, derived from the tables the calling code itself
- * uses (so adding a call without listing it does not happen silently). The least-privilege
+ * types its calls with (api-actions.ts; so adding a call without listing it does not happen
+ * silently). Nothing here loads the SDK. The least-privilege
  * IAM policy and the policy pack are generated from this.
  *
  * Resources (for the generator): ec2Mutating on the pair's network-interface, elastic-ip and
  * route-table ARNs (see operationArns); ec2Read cannot be scoped (EC2 Describe* actions take
  * no resource ARNs); s3 on arn:aws:s3:::BUCKET/KEY.
  */
-import { EC2_MUTATING_API } from "./ec2-operations.js";
-import { EC2_READ_API } from "./observe.js";
-import { S3_API } from "./s3-state-store.js";
+import { EC2_MUTATING_API, EC2_READ_API, S3_API } from "./api-actions.js";
 import type { OperationAction } from "../core/operations.js";
 import type { Ec2ResourceType } from "./arns.js";
 

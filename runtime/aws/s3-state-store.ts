@@ -13,8 +13,7 @@ import { s3ObjectArn } from "./arns.js";
 import { tracked } from "./calls.js";
 import { awsErrorAttempts, awsErrorCode, classifyAwsError } from "./errors.js";
 
-export const S3_API = ["GetObject", "PutObject", "DeleteObject"] as const;
-export type S3Action = (typeof S3_API)[number];
+import type { S3Action } from "./api-actions.js";
 
 export interface S3StateStoreOptions {
   bucket: string;
