@@ -62,7 +62,7 @@ describe("pairIamPolicy", () => {
     expect(allowed.flatMap((s) => s.Action).filter((a) => !known.has(a))).toEqual([]);
   });
 
-  it("scopes S3 to the state object, the artifacts read-only, and ListBucket to the state key", () => {
+  it("scopes S3 to the state object, the artifacts read-only, and ListBucket to the state bucket (unconditioned: a GET carries no s3:prefix)", () => {
     expect(sid("StateObject")).toEqual({
       Sid: "StateObject",
       Effect: "Allow",
@@ -70,12 +70,11 @@ describe("pairIamPolicy", () => {
       Resource: "arn:aws:s3:::edge-state/ha-pair/edge/state.json",
     });
     expect(sid("ReadAgentArtifacts")).toEqual({ Sid: "ReadAgentArtifacts", Effect: "Allow", Action: ["s3:GetObject"], Resource: "arn:aws:s3:::edge-state/ha-pair/edge/agent/*" });
-    expect(sid("ListStateKeyOnly")).toEqual({
-      Sid: "ListStateKeyOnly",
+    expect(sid("ListStateBucket")).toEqual({
+      Sid: "ListStateBucket",
       Effect: "Allow",
       Action: ["s3:ListBucket"],
       Resource: "arn:aws:s3:::edge-state",
-      Condition: { StringEquals: { "s3:prefix": "ha-pair/edge/state.json" } },
     });
     expect(sid("StateKmsKey")).toBeUndefined();
   });

@@ -54,6 +54,18 @@ describe("permission precheck before the trigger", () => {
     expect(await holderInCloud(sim)).toBe("a");
   });
 
+  it.each(["ec2:DescribeAddresses", "ec2:DescribeRouteTables"])("a missing %s (a read only the verification needs): refused before the trigger, nothing moved", async (action) => {
+    sim.setIdentityPolicies(ROLE, [pairPolicy(topology, { withoutAction: action })]);
+    const { provider, recorder, config } = agentOn(sim, "b");
+    const before = worldOf(sim);
+    const report = await failover(config, "b", provider, { recorder });
+    expect(report.error?.code).toBe("MissingPermission");
+    expect(report.missingPermissions?.map((m) => [m.permission, m.resource])).toEqual([[action, "*"]]);
+    expect(worldOf(sim)).toBe(before);
+    sim.setIdentityPolicies(ROLE, null);
+    expect(await holderInCloud(sim)).toBe("a");
+  });
+
   it("without the precheck the same gap splits the pair (what the precheck prevents)", async () => {
     const { provider, recorder, config } = agentOn(sim, "b");
     const report = await failover(config, "b", provider, { recorder, checkPermissions: false });
@@ -72,8 +84,10 @@ describe("permission precheck before the trigger", () => {
     expect(report.outcome).toBe("converged");
     const plan = planOperations(planFailover(config, "b"));
     const checks = recorder.calls.filter((c) => c.check);
-    // One per planned operation plus the one batched read of the interfaces' primary IPs.
-    expect(checks).toHaveLength(plan.length + 1);
+    // One per planned operation, the one batched read of the interfaces' primary IPs, and a
+    // DryRun of each other read the verification wave will make (addresses, route tables).
+    expect(checks).toHaveLength(plan.length + 3);
+    expect(checks.filter((c) => c.action.startsWith("Describe")).map((c) => c.action).sort()).toEqual(["DescribeAddresses", "DescribeNetworkInterfaces", "DescribeRouteTables"]);
     expect(recorder.calls.filter((c) => MUTATING.has(c.action) && !c.check)).toHaveLength(plan.length);
     const stateRead = recorder.calls.find((c) => c.action === "GetObject");
     const firstCheck = Math.min(...checks.map((c) => c.startedAt));

@@ -64,8 +64,8 @@ const sorted = (values: Iterable<string>) => [...new Set(values)].sort();
  * - each mutating EC2 action only on the ARNs of the pair's resources of the types that action
  *   is authorized on, and only while they carry the label tag (aws:ResourceTag);
  * - the Describe actions (which accept no resource ARN) only in the pair's Region;
- * - the state object only; the boot artifacts read-only; s3:ListBucket only for the state key
- *   (so a missing state object answers 404 instead of 403);
+ * - the state object only; the boot artifacts read-only; s3:ListBucket on the state bucket (so a
+ *   missing state object answers 404 instead of 403 — see ListStateBucket);
  * - the KMS key, if any, for GenerateDataKey/Decrypt only;
  * - an explicit Deny of CreateTags/DeleteTags on the label and nic-map keys, and on any resource
  *   that carries the label, so the agent can neither pull a foreign resource into the pair nor
@@ -116,12 +116,16 @@ export function pairIamPolicy(inputs: PairPolicyInputs): PolicyDocument {
       Resource: s3ObjectArn(inputs.bucket, `${inputs.artifactsPrefix}/*`, region),
     });
   }
+  // S3 answers a GET of a missing object with 404 only to a caller allowed s3:ListBucket on the
+  // bucket, else 403. That implicit check is not a list request and carries no s3:prefix, so a
+  // grant conditioned on s3:prefix would make the first failover of a new pair (no state object
+  // yet) fail with AccessDenied. Unconditioned, it reveals the key names of the pair's own state
+  // bucket and nothing else.
   statements.push({
-    Sid: "ListStateKeyOnly",
+    Sid: "ListStateBucket",
     Effect: "Allow",
     Action: [...AWS_S3_BUCKET_ACTIONS],
     Resource: s3BucketArn(inputs.bucket, region),
-    Condition: { StringEquals: { "s3:prefix": inputs.stateKey } },
   });
   if (inputs.kmsKeyArn !== undefined) {
     statements.push({ Sid: "StateKmsKey", Effect: "Allow", Action: [...AWS_STATE_KMS_ACTIONS], Resource: inputs.kmsKeyArn });

@@ -281,7 +281,7 @@ function checkDocument(doc: Document, pair: Pair, scope: PairScope, config: AwsL
         reporter.violation(
           holder,
           `${where} allows ${s3.join(", ")} on ${outside.join(", ")}, beyond the pair's state bucket${scope.buckets ? ` (${scope.buckets.join(", ")})` : ""}`,
-          `limit S3 to arn:aws:s3:::${bucket}/<state key> (objects) and arn:aws:s3:::${bucket} (s3:ListBucket with an s3:prefix condition)`,
+          `limit S3 to arn:aws:s3:::${bucket}/<state key> (objects) and arn:aws:s3:::${bucket} (s3:ListBucket, so a missing state object answers 404)`,
         );
       }
     }

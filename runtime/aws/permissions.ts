@@ -9,9 +9,19 @@
  *   IP, with AllowReassignment off. The address is already that interface's, and without
  *   reassignment nothing can be taken from another interface, so whatever EC2 answers, no
  *   address moves; UnauthorizedOperation still says the role may not call it on that interface.
+ * - The verification wave's reads (DescribeNetworkInterfaces, DescribeAddresses,
+ *   DescribeRouteTables) are sent with DryRun too: without them every mutation would land but
+ *   the agent could not tell whether the failover converged.
  */
-import { AssignPrivateIpAddressesCommand, DescribeNetworkInterfacesCommand, type EC2Client } from "@aws-sdk/client-ec2";
-import type { AssignPrivateIpsOperation, Operation } from "../core/operations.js";
+import {
+  AssignPrivateIpAddressesCommand,
+  DescribeAddressesCommand,
+  DescribeNetworkInterfacesCommand,
+  DescribeRouteTablesCommand,
+  type EC2Client,
+} from "@aws-sdk/client-ec2";
+import type { Ec2ReadAction } from "./api-actions.js";
+import type { AssignPrivateIpsOperation, AssociateAddressOperation, Operation, ReplaceRouteOperation } from "../core/operations.js";
 import type { CallListener, PermissionCheck } from "../core/provider.js";
 import { tracked } from "./calls.js";
 import { operationArns, operationTarget, sendDryRun } from "./ec2-operations.js";
@@ -26,7 +36,8 @@ export interface PermissionContext {
 export async function checkOperationPermissions(ec2: EC2Client, operations: Operation[], signal: AbortSignal, context: PermissionContext): Promise<PermissionCheck[]> {
   const assigns = operations.filter((op): op is AssignPrivateIpsOperation => op.action === "AssignPrivateIpAddresses");
   const primaries = assigns.length > 0 ? primaryIps(ec2, [...new Set(assigns.map((op) => op.networkInterfaceId))], signal, context) : undefined;
-  return Promise.all(
+  const reads = verificationReadChecks(ec2, operations, assigns.length > 0, signal, context);
+  const mutations = Promise.all(
     operations.map((op) => {
       const target = operationTarget(op);
       // Marked as checks: whoever counts the operations' calls must not mistake a DryRun
@@ -46,6 +57,40 @@ export async function checkOperationPermissions(ec2: EC2Client, operations: Oper
         );
       });
     }),
+  );
+  return (await Promise.all([mutations, reads])).flat();
+}
+
+/**
+ * The reads the verification wave will make, each checked with DryRun on the resources the plan
+ * touches. DescribeNetworkInterfaces is skipped when the AssignPrivateIpAddresses check already
+ * read the interfaces for real (its refusal is reported there).
+ */
+function verificationReadChecks(ec2: EC2Client, operations: Operation[], interfacesRead: boolean, signal: AbortSignal, context: PermissionContext): Promise<PermissionCheck[]> {
+  const ids = (action: Operation["action"], id: (op: Operation) => string) => [...new Set(operations.filter((op) => op.action === action).map(id))];
+  const interfaces = [...new Set(operations.map((op) => op.networkInterfaceId))];
+  const allocations = ids("AssociateAddress", (op) => (op as AssociateAddressOperation).allocationId);
+  const tables = ids("ReplaceRoute", (op) => (op as ReplaceRouteOperation).routeTableId);
+  const options = { abortSignal: signal };
+  const reads: [Ec2ReadAction, string[], () => Promise<{ $metadata: { attempts?: number } }>][] = [
+    ["DescribeNetworkInterfaces", interfacesRead ? [] : interfaces, () => ec2.send(new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: interfaces, DryRun: true }), options)],
+    ["DescribeAddresses", allocations, () => ec2.send(new DescribeAddressesCommand({ AllocationIds: allocations, DryRun: true }), options)],
+    ["DescribeRouteTables", tables, () => ec2.send(new DescribeRouteTablesCommand({ RouteTableIds: tables, DryRun: true }), options)],
+  ];
+  return Promise.all(
+    reads
+      .filter(([, targets]) => targets.length > 0)
+      .map(async ([action, targets, send]): Promise<PermissionCheck> => {
+        const target = targets.join(",");
+        try {
+          await tracked(context.onCall, { service: "ec2", action, target, check: true }, send, isDryRunOk);
+          return { action, target, allowed: true };
+        } catch (err) {
+          if (isDryRunOk(err)) return { action, target, allowed: true };
+          // Describe actions take no resource ARN: IAM evaluates them on "*".
+          return refusal(err, action, target, iamAction(action), ["*"], context);
+        }
+      }),
   );
 }
 
@@ -70,30 +115,34 @@ async function verdict(op: Operation, context: PermissionContext, check: () => P
     return { action: op.action, target, allowed: true };
   } catch (err) {
     if (isDryRunOk(err)) return { action: op.action, target, allowed: true };
-    const arns = operationArns(op, context.region(), context.account());
-    if (awsErrorCode(err) === "UnauthorizedOperation") {
-      const message = err instanceof Error ? cleanMessage(err.message) : "";
-      // EC2 names the one resource it refused ("... on resource: arn:..."); AssociateAddress is
-      // authorized on two (the Elastic IP and the interface) and only one may be missing.
-      // The refused call may be the check's own read (DescribeNetworkInterfaces, for the no-op
-      // AssignPrivateIpAddresses): name what EC2 refused, not the operation.
-      const named = /\bon resource: (arn:\S+?|\*)(?=[\s,]|$)/.exec(message)?.[1];
-      const refused = /\bnot authorized to perform: ([a-z0-9-]+:[A-Za-z0-9]+)/.exec(message)?.[1] ?? iam;
-      const resource = named ?? (refused === iam ? arns.join(" and ") : "*");
-      return {
-        action: op.action,
-        target,
-        allowed: false,
-        denied: true,
-        permission: refused,
-        resource,
-        detail: `${refused} is not allowed on ${resource}: grant it to the node's role.${message ? ` EC2 said: ${message}` : ""}`,
-      };
-    }
-    const region = context.region();
-    const error = classifyAwsError(err, { action: op.action, target, resourceArns: arns, ...(region ? { region } : {}) });
-    return { action: op.action, target, allowed: false, detail: error.describe() };
+    return refusal(err, op.action, target, iam, operationArns(op, context.region(), context.account()), context);
   }
+}
+
+/** What a failed check means: a refusal by IAM (naming the permission and resource), or no verdict. */
+function refusal(err: unknown, action: string, target: string, iam: string, arns: string[], context: PermissionContext): PermissionCheck {
+  if (awsErrorCode(err) === "UnauthorizedOperation") {
+    const message = err instanceof Error ? cleanMessage(err.message) : "";
+    // EC2 names the one resource it refused ("... on resource: arn:..."); AssociateAddress is
+    // authorized on two (the Elastic IP and the interface) and only one may be missing.
+    // The refused call may be the check's own read (DescribeNetworkInterfaces, for the no-op
+    // AssignPrivateIpAddresses): name what EC2 refused, not the operation.
+    const named = /\bon resource: (arn:\S+?|\*)(?=[\s,]|$)/.exec(message)?.[1];
+    const refused = /\bnot authorized to perform: ([a-z0-9-]+:[A-Za-z0-9]+)/.exec(message)?.[1] ?? iam;
+    const resource = named ?? (refused === iam ? arns.join(" and ") : "*");
+    return {
+      action,
+      target,
+      allowed: false,
+      denied: true,
+      permission: refused,
+      resource,
+      detail: `${refused} is not allowed on ${resource}: grant it to the node's role.${message ? ` EC2 said: ${message}` : ""}`,
+    };
+  }
+  const region = context.region();
+  const error = classifyAwsError(err, { action, target, resourceArns: arns, ...(region ? { region } : {}) });
+  return { action, target, allowed: false, detail: error.describe() };
 }
 
 function isDryRunOk(err: unknown): boolean {

@@ -19,9 +19,10 @@ export const AWS_REQUIRED_ACTIONS: { ec2Mutating: string[]; ec2Read: string[]; s
 };
 
 /**
- * Not called, but needed on the bucket ARN (arn:aws:s3:::BUCKET, ideally with the condition
- * s3:prefix = KEY): without it S3 answers 403 instead of 404 for a missing object, so the
- * first failover of a new pair (no state object yet) would look like a permission error.
+ * Not called, but needed on the bucket ARN (arn:aws:s3:::BUCKET): without it S3 answers 403
+ * instead of 404 for a missing object, so the first failover of a new pair (no state object
+ * yet) would look like a permission error. Not conditioned on s3:prefix: S3's implicit check
+ * on a GET is not a list request and carries no prefix.
  */
 export const AWS_S3_BUCKET_ACTIONS: string[] = ["s3:ListBucket"];
 
