@@ -8,7 +8,7 @@ import { takeOver } from "../runtime/core/fencing.js";
 import type { CloudProvider } from "../runtime/core/provider.js";
 import type { StateStore } from "../runtime/core/state.js";
 import { agentOn, holderInCloud, startExampleSim, type AwsSim } from "./helpers/aws-sim.js";
-import { finishedTask, MUTATING, startTestDaemon, type TestDaemon } from "./helpers/agent-daemon.js";
+import { finishedTask, mutations, startTestDaemon, type TestDaemon } from "./helpers/agent-daemon.js";
 
 let sim: AwsSim;
 let d: TestDaemon | undefined;
@@ -37,6 +37,27 @@ function beforeFirstWrite(before: (store: StateStore) => Promise<void>): (p: Clo
     return Object.assign(Object.create(provider) as CloudProvider, { stateStore: wrapped });
   };
 }
+
+describe("permission precheck off the trigger path", () => {
+  it("a denial found at start is logged and counted; a trigger then re-checks and refuses before fencing; once granted it converges", async () => {
+    sim.setFaults({ deny: [{ action: "ReplaceRoute" }] });
+    d = await startTestDaemon(sim, { node: "b" });
+    expect(d.logs.find((l) => l.event === "permission-denied")).toMatchObject({ level: "error" });
+    expect((await d.request("GET", "/metrics")).text).toMatch(/^ha_pair_permission_checks_denied [1-9]/m);
+    const mark = d.recorder.calls.length;
+    await d.request("POST", "/trigger");
+    const refused = await finishedTask(d);
+    expect(refused.report).toMatchObject({ outcome: "failed", error: { code: "MissingPermission" } });
+    expect([...mutations(d.recorder.since(mark)), ...d.recorder.since(mark).filter((c) => c.action === "PutObject" && c.ok)]).toEqual([]);
+    expect(await holderInCloud(sim)).toBe("a");
+
+    sim.setFaults({ deny: [] });
+    // The cached denial is not trusted: the next trigger checks afresh, and goes ahead.
+    await d.request("POST", "/trigger");
+    expect((await finishedTask(d)).report).toMatchObject({ outcome: "converged", activeNode: "b" });
+    expect(await holderInCloud(sim)).toBe("b");
+  });
+});
 
 describe("fast trigger path with a cached read", () => {
   it("an outdated cache (the other node wrote the state since) re-reads once and converges", async () => {
@@ -76,7 +97,7 @@ describe("fast trigger path with a cached read", () => {
     expect(task.report.owner).toContain("node b");
     expect(task.report.error.code).toBe("LostFencingRace");
     // It did not fight: no mutation, no second write.
-    expect(d.recorder.since(mark).filter((c) => MUTATING.has(c.action))).toEqual([]);
+    expect(mutations(d.recorder.since(mark))).toEqual([]);
     expect((await d.provider.stateStore.read())?.state).toMatchObject({ generation: 1, activeNode: "b", taskId: "b-task", taskState: "RUNNING" });
   });
 
@@ -89,7 +110,7 @@ describe("fast trigger path with a cached read", () => {
     await d.request("POST", "/trigger");
     const task = await finishedTask(d);
     expect(task.report).toMatchObject({ outcome: "busy", activeNode: "b" });
-    expect(d.recorder.since(mark).filter((c) => MUTATING.has(c.action))).toEqual([]);
+    expect(mutations(d.recorder.since(mark))).toEqual([]);
   });
 
   it("both nodes triggered at once, the daemon on a with its cache and b's one-shot failover: exactly one wins, the cloud ends on it", async () => {

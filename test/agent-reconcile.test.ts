@@ -8,7 +8,7 @@ import { failover } from "../runtime/core/executor.js";
 import { takeOver } from "../runtime/core/fencing.js";
 import { runRoleCommand } from "../runtime/server/role-command.js";
 import { agentOn, holderInCloud, startExampleSim, type AwsSim } from "./helpers/aws-sim.js";
-import { MUTATING, startTestDaemon, type TestDaemon } from "./helpers/agent-daemon.js";
+import { mutations, startTestDaemon, type TestDaemon } from "./helpers/agent-daemon.js";
 
 const ACTIVE = [process.execPath, "-e", "process.exit(0)"];
 const STANDBY = [process.execPath, "-e", "process.exit(1)"];
@@ -89,7 +89,7 @@ describe("reconcile loop", () => {
     await moveOneRouteToB();
     const waiting = await d.waitForLog((l) => l.event === "reconcile" && l.decision === "failover-running");
     expect(String(waiting.detail)).toContain("task RUNNING");
-    expect(d.recorder.calls.filter((c) => MUTATING.has(c.action))).toEqual([]);
+    expect(mutations(d.recorder.calls)).toEqual([]);
   });
 
   it("standby: never moves anything toward this node", async () => {
@@ -97,7 +97,7 @@ describe("reconcile loop", () => {
     await moveOneRouteToB();
     const seen = await waitRounds(d, 4);
     expect(seen.every((l) => l.decision === "standby" && l.role === "standby")).toBe(true);
-    expect(d.recorder.calls.filter((c) => MUTATING.has(c.action))).toEqual([]);
+    expect(mutations(d.recorder.calls)).toEqual([]);
     expect(await holderInCloud(sim)).toBe("mixed");
   });
 
@@ -107,7 +107,7 @@ describe("reconcile loop", () => {
     const seen = await waitRounds(d, 2);
     expect(seen[0]).toMatchObject({ decision: "role-unknown", role: "unknown", level: "warn" });
     expect(String(seen[0]!.roleDetail)).toContain("timed out after 200 ms");
-    expect(d.recorder.calls.filter((c) => MUTATING.has(c.action))).toEqual([]);
+    expect(mutations(d.recorder.calls)).toEqual([]);
     expect(await holderInCloud(sim)).toBe("mixed");
   });
 

@@ -10,7 +10,9 @@ import { inspectPair } from "../core/desired.js";
 import { asHaPairError } from "../core/errors.js";
 import { failover, prepareFailover, runFailover, type FailoverEvent, type FailoverReport } from "../core/executor.js";
 import { describeOwner } from "../core/fencing.js";
-import type { CloudProvider, NodeIdentity } from "../core/provider.js";
+import { planOperations } from "../core/operations.js";
+import { planFailover } from "../core/planner.js";
+import type { CloudProvider, NodeIdentity, PermissionCheck } from "../core/provider.js";
 import { ReconcileLoop, type ReconcileDecision, type ReconcileRound } from "../core/reconcile.js";
 import type { CallRecorder } from "../core/recorder.js";
 import { StateCache } from "../core/state-cache.js";
@@ -21,6 +23,11 @@ import { AgentMetrics } from "./metrics.js";
 import { runRoleCommand } from "./role-command.js";
 import { LOOPBACK, type AgentSettings } from "./settings.js";
 import { AgentStartError, BearerToken } from "./token.js";
+
+/** How often the daemon re-checks its plan's permissions off the trigger path. */
+const PERMISSION_RECHECK_MS = 30 * 60_000;
+/** Larger plans are not checked off-path: each check spends EC2 mutating-call tokens (50 burst, 5/s). */
+const MAX_CHECKED_OPERATIONS = 25;
 
 export interface AgentDaemonOptions {
   configFile: string;
@@ -82,12 +89,34 @@ export async function startAgentDaemon(options: AgentDaemonOptions): Promise<Age
     onError: (err) => nodeLog.warn({ event: "state-read-failed", error: asHaPairError(err).toJSON() }, "reading the state object failed; the next trigger reads it first"),
   });
 
+  // The permission precheck of this node's plan, made off the trigger path (at start, then every
+  // PERMISSION_RECHECK_MS) and handed to the fast path, so a trigger never waits for it. Each
+  // check spends one token of EC2's mutating-call bucket per operation, so large plans are not
+  // checked here (the failover itself would need those tokens).
+  let permissionCheck: PermissionCheck[] | undefined;
+  const ownOperations = planOperations(planFailover(config, node));
+  const checkPermissions = async (): Promise<void> => {
+    if (ownOperations.length === 0 || ownOperations.length > MAX_CHECKED_OPERATIONS) return;
+    try {
+      const checks = await provider.checkPermissions(ownOperations, AbortSignal.timeout(budgets.deadlineMs));
+      const denied = checks.filter((c) => c.denied);
+      permissionCheck = checks;
+      metrics.permissions(denied.length);
+      if (denied.length > 0) {
+        nodeLog.error({ event: "permission-denied", denied: denied.map((c) => ({ action: c.action, target: c.target, permission: c.permission, resource: c.resource })) }, `this node's role may not perform ${denied.length} operation(s) of its failover; a trigger would be refused before fencing. Run ha-pair preflight`);
+      }
+    } catch (err) {
+      nodeLog.warn({ event: "permission-check-failed", error: asHaPairError(err).toJSON() }, "the off-path permission check could not be made");
+    }
+  };
+
   let coordinator: FailoverCoordinator;
   // Every API call: a metric, and a log line — at info while a failover runs, at debug for the routine state refreshes.
   recorder.subscribe((call) => {
     metrics.apiCall(call);
-    const fields = { event: "api-call", service: call.service, action: call.action, target: call.target, ms: Math.round(call.ms), attempts: call.attempts, ok: call.ok, ...(call.errorCode ? { errorCode: call.errorCode } : {}), ...(coordinator?.current ? { taskId: coordinator.current.id } : {}) };
-    if (!call.ok) nodeLog.warn(fields, `${call.action} ${call.errorCode ?? "failed"}`);
+    const fields = { event: "api-call", service: call.service, action: call.action, target: call.target, ms: Math.round(call.ms), attempts: call.attempts, ok: call.ok, ...(call.errorCode ? { errorCode: call.errorCode } : {}), ...(call.check ? { check: true } : {}), ...(coordinator?.current ? { taskId: coordinator.current.id } : {}) };
+    if (call.check) nodeLog.debug(fields, `${call.action} checked`);
+    else if (!call.ok) nodeLog.warn(fields, `${call.action} ${call.errorCode ?? "failed"}`);
     else if (coordinator?.current) nodeLog.info(fields, `${call.action} ok`);
     else nodeLog.debug(fields, `${call.action} ok`);
   });
@@ -102,14 +131,17 @@ export async function startAgentDaemon(options: AgentDaemonOptions): Promise<Age
     const triggeredAt = performance.now();
     let runStartedAt = triggeredAt;
     const cached = cache.current;
+    // A cached denial may be outdated (the role fixed since): then the slow path checks afresh.
+    const checkDenied = activate === node && permissionCheck?.some((c) => c.denied) === true;
     // From here on, a refresh started earlier could carry a version older than our own writes.
     cache.pause();
     let report: FailoverReport;
     try {
       const runOptions = { recorder, owner, taskId, onEvent };
-      if (cached) {
+      if (cached && !checkDenied) {
         // Fast path: no read before the fencing write; an outdated read costs one re-read on 412.
-        const prepared = await prepareFailover(config, activate, provider, undefined, { stored: cached.stored });
+        const permissions = activate === node && permissionCheck ? { permissions: permissionCheck } : {};
+        const prepared = await prepareFailover(config, activate, provider, undefined, { stored: cached.stored, ...permissions });
         runStartedAt = performance.now();
         report = await runFailover(prepared, provider, runOptions);
       } else {
@@ -118,6 +150,7 @@ export async function startAgentDaemon(options: AgentDaemonOptions): Promise<Age
     } finally {
       cache.resume();
     }
+    if (checkDenied) void checkPermissions();
     metrics.failover(report, source);
     const fields = {
       event: "failover-finished",
@@ -156,6 +189,7 @@ export async function startAgentDaemon(options: AgentDaemonOptions): Promise<Age
   // not at the first failover, when this node may not write the state.
   const warm = AbortSignal.timeout(budgets.deadlineMs);
   await Promise.all([
+    checkPermissions(),
     provider.observe(warm).then(
       (observed) => nodeLog.info({ event: "placement", holder: inspectPair(config, observed).activeNode }, "observed the pair's placement"),
       (err: unknown) => nodeLog.warn({ event: "observe-failed", error: asHaPairError(err).toJSON() }, "observing the cloud failed at start; triggers will still try"),
@@ -252,6 +286,7 @@ export async function startAgentDaemon(options: AgentDaemonOptions): Promise<Age
   const url = `http://${LOOPBACK}:${actualPort}`;
 
   cache.start();
+  const recheck = setInterval(() => void checkPermissions(), PERMISSION_RECHECK_MS);
 
   // The level-triggered loop: only this node, only when its HA machinery says active.
   let lastRound: { at: string; decision: ReconcileDecision; role: string } | undefined;
@@ -298,6 +333,7 @@ export async function startAgentDaemon(options: AgentDaemonOptions): Promise<Age
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       cache.stop();
+      clearInterval(recheck);
       const bound = budgets.deadlineMs + budgets.requestMs * 2 + 1_000;
       await withTimeout(Promise.all([loop?.stop(), coordinator.idle()]), bound);
       server.closeAllConnections();

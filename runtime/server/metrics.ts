@@ -22,6 +22,7 @@ export class AgentMetrics {
   private readonly generation: Gauge;
   private readonly ownerNode: Gauge<"node">;
   private readonly reconcile: Counter<"decision">;
+  private readonly denied: Gauge;
 
   constructor(info: { version: string; node: string; label: string; configDigest: string }) {
     const registers = [this.registry];
@@ -36,17 +37,18 @@ export class AgentMetrics {
       registers,
     });
     this.failovers = new Counter({ name: "ha_pair_failovers_total", help: "Failovers run by this agent, by outcome and trigger source (api, reconcile)", labelNames: ["outcome", "source"], registers });
-    this.apiCalls = new Counter({ name: "ha_pair_api_calls_total", help: "Cloud API calls made by this agent, by service, action and outcome (ok, error)", labelNames: ["service", "action", "outcome"], registers });
+    this.apiCalls = new Counter({ name: "ha_pair_api_calls_total", help: "Cloud API calls made by this agent, by service, action and outcome (ok, error; check for a permission check such as DryRun)", labelNames: ["service", "action", "outcome"], registers });
     this.lastTime = new Gauge({ name: "ha_pair_last_failover_timestamp_seconds", help: "When the last failover of this agent finished (Unix time)", registers });
     this.lastResult = new Gauge({ name: "ha_pair_last_failover_result", help: "Outcome of the last failover of this agent: 1 for its outcome, 0 for the others", labelNames: ["outcome"], registers });
     this.lastConverged = new Gauge({ name: "ha_pair_last_failover_success", help: "1 if the last failover of this agent converged, 0 if not", registers });
     this.generation = new Gauge({ name: "ha_pair_owner_generation", help: "Generation of the pair's state object as last read (number of takeovers)", registers });
     this.ownerNode = new Gauge({ name: "ha_pair_owner_node", help: "The node the state object names as owner: 1 for it, 0 for the other", labelNames: ["node"], registers });
+    this.denied = new Gauge({ name: "ha_pair_permission_checks_denied", help: "Operations of this node's failover plan its role may not perform, as last checked off the trigger path (0 = all permitted)", registers });
     this.reconcile = new Counter({ name: "ha_pair_reconcile_rounds_total", help: "Reconcile rounds by decision", labelNames: ["decision"], registers });
   }
 
   apiCall(call: ApiCallRecord): void {
-    this.apiCalls.inc({ service: call.service, action: call.action, outcome: call.ok ? "ok" : "error" });
+    this.apiCalls.inc({ service: call.service, action: call.action, outcome: call.check ? "check" : call.ok ? "ok" : "error" });
   }
 
   failover(report: FailoverReport, source: string): void {
@@ -61,6 +63,10 @@ export class AgentMetrics {
   state(state: PairState | null): void {
     this.generation.set(state?.generation ?? 0);
     for (const node of ["a", "b"]) this.ownerNode.set({ node }, state?.activeNode === node ? 1 : 0);
+  }
+
+  permissions(denied: number): void {
+    this.denied.set(denied);
   }
 
   reconcileRound(decision: ReconcileDecision): void {

@@ -2,13 +2,18 @@ import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { NodeId } from "../../runtime/config/types.js";
-import type { CloudProvider } from "../../runtime/core/provider.js";
+import type { ApiCallRecord, CloudProvider } from "../../runtime/core/provider.js";
 import type { CallRecorder } from "../../runtime/core/recorder.js";
 import { startAgentDaemon, type AgentDaemon } from "../../runtime/server/daemon.js";
 import type { AgentSettings } from "../../runtime/server/settings.js";
 import { agentOn, type AwsSim } from "./aws-sim.js";
 
-export const MUTATING = new Set(["AssignPrivateIpAddresses", "AssociateAddress", "ReplaceRoute"]);
+const MUTATING = new Set(["AssignPrivateIpAddresses", "AssociateAddress", "ReplaceRoute"]);
+
+/** The calls that changed (or could change) the cloud: mutating actions, not permission checks (DryRun). */
+export function mutations(calls: readonly ApiCallRecord[]): ApiCallRecord[] {
+  return calls.filter((c) => MUTATING.has(c.action) && !c.check);
+}
 
 /** A token file as an operator makes it: one random line, mode 600 (or the mode asked for). */
 export function tokenFile(content: string, mode = 0o600): string {
