@@ -134,10 +134,12 @@ describe.each(["same-az", "across-az"] as const)("aws-greenfield (%s)", (mode) =
 });
 
 describe("aws-greenfield policy (same-az)", () => {
-  it("is exactly the pair's four data interfaces, one EIP and the app route table, in us-east-1 of account 123456789012", async () => {
+  it("is exactly the pair's external interfaces (where the VIP and the EIP move), one EIP and the app route table, in us-east-1 of account 123456789012", async () => {
     const { h, policy } = await greenfield("same-az");
     const arn = (type: string, id: string) => `arn:aws:ec2:us-east-1:123456789012:${type}/${id}`;
-    const enis = h.ofType(ENI).filter((e) => !e.name.endsWith("-mgmt")).map((e) => arn("network-interface", e.id!)).sort();
+    // The internal interfaces are route next hops only: ReplaceRoute is authorized on the route table.
+    const enis = h.ofType(ENI).filter((e) => e.name.endsWith("-external")).map((e) => arn("network-interface", e.id!)).sort();
+    expect(enis).toHaveLength(2);
     const eip = h.ofType("aws:ec2/eip:Eip").find((e) => e.name === "ha-gf-vip")!;
     const bucket = h.ofType("aws:s3/bucket:Bucket")[0]!.state.bucket;
     const condition = { StringEquals: { "aws:ResourceTag/f5_cloud_failover_label": "gf" } };

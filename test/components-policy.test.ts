@@ -97,6 +97,21 @@ describe("pairIamPolicy", () => {
     expect(p.Statement.find((s) => s.Sid === "PairOnlyAssociateAddress")).toBeUndefined();
   });
 
+  it("scopes each interface action to the roles it serves; an action with no interface is not granted", () => {
+    // Across-AZ: only EIPs move, on the external role; nothing calls AssignPrivateIpAddresses.
+    const acrossAz = pairIamPolicy({
+      ...inputs,
+      interfacesByAction: { AssignPrivateIpAddresses: [], AssociateAddress: ["eni-0a00000000000000a"] },
+    });
+    expect(acrossAz.Statement.find((s) => s.Sid === "PairOnlyAssignPrivateIpAddresses")).toBeUndefined();
+    expect(acrossAz.Statement.find((s) => s.Sid === "PairOnlyAssociateAddress")?.Resource).toEqual([
+      "arn:aws:ec2:us-east-1:123456789012:elastic-ip/eipalloc-0000000000000000a",
+      eni("eni-0a00000000000000a"),
+    ]);
+    // Route next hops are not interface-scoped by this: ReplaceRoute acts on route tables.
+    expect(acrossAz.Statement.find((s) => s.Sid === "PairOnlyReplaceRoute")?.Resource).toEqual(["arn:aws:ec2:us-east-1:123456789012:route-table/rtb-0000000000000000a"]);
+  });
+
   it("uses the partition of the Region in every ARN", () => {
     const p = pairIamPolicy({ ...inputs, region: "us-gov-west-1" });
     const arns = p.Statement.flatMap((s) => (Array.isArray(s.Resource) ? s.Resource : [s.Resource ?? ""])).filter((r) => r.startsWith("arn:"));

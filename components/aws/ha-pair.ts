@@ -251,6 +251,11 @@ export class AwsHaPair extends pulumi.ComponentResource {
 
     // --- interfaces: tags and source/dest check
     const interfaceIds: pulumi.Output<string>[] = [];
+    // Per action, the interfaces it may touch: secondary IPs and EIPs follow different roles.
+    const secondaryIpRoles = new Set(secondaryIps.map((g) => g.role));
+    const elasticIpRoles = new Set(elasticIps.map((e) => e.role));
+    const secondaryIpInterfaceIds: pulumi.Output<string>[] = [];
+    const elasticIpInterfaceIds: pulumi.Output<string>[] = [];
     const resolvedNodes = {} as Record<NodeId, pulumi.Output<{ instanceId: string; interfaces: Record<string, { id: string; privateIp?: string }> }>>;
     for (const node of NODE_IDS) {
       const nodeArgs = args.nodes[node];
@@ -293,6 +298,8 @@ export class AwsHaPair extends pulumi.ComponentResource {
         }
         // The role gets mutating permissions only on interfaces something moves to (not management).
         if (followRoles.has(role)) interfaceIds.push(id);
+        if (secondaryIpRoles.has(role)) secondaryIpInterfaceIds.push(id);
+        if (elasticIpRoles.has(role)) elasticIpInterfaceIds.push(id);
         interfaces[role] = pulumi.all([id, privateIp]).apply(([i, ip]) => ({ id: i, ...(ip ? { privateIp: ip } : {}) }));
       }
       resolvedNodes[node] = pulumi.all([pulumi.output(nodeArgs.instanceId), pulumi.all(interfaces)]).apply(([instanceId, ifaces]) => ({ instanceId, interfaces: ifaces }));
@@ -380,14 +387,24 @@ export class AwsHaPair extends pulumi.ComponentResource {
         resolveBucket = resolve;
       }
       const policyInputs: pulumi.Output<PairPolicyInputs> = pulumi
-        .all([region, accountId, pulumi.all(interfaceIds), pulumi.all(resolvedEips), pulumi.all(resolvedRoutes), bucketOutput, pulumi.output(args.stateBucket?.kmsKeyArn)])
-        .apply(([r, account, enis, eips, rts, bucket, kms]) => ({
+        .all([
+          region,
+          accountId,
+          pulumi.all(interfaceIds),
+          pulumi.all(resolvedEips),
+          pulumi.all(resolvedRoutes),
+          bucketOutput,
+          pulumi.output(args.stateBucket?.kmsKeyArn),
+          pulumi.all([pulumi.all(secondaryIpInterfaceIds), pulumi.all(elasticIpInterfaceIds)]),
+        ])
+        .apply(([r, account, enis, eips, rts, bucket, kms, [secondaryIpEnis, elasticIpEnis]]) => ({
           region: r,
           accountId: account,
           label,
           labelKey,
           nicMapKey,
           networkInterfaceIds: enis,
+          interfacesByAction: { AssignPrivateIpAddresses: secondaryIpEnis, AssociateAddress: elasticIpEnis },
           allocationIds: eips.map((e) => e.allocationId),
           routeTableIds: rts.map((t) => t.routeTableId),
           bucket,

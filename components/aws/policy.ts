@@ -42,8 +42,15 @@ export interface PairPolicyInputs {
   label: string;
   labelKey: string;
   nicMapKey: string;
-  /** Every interface of both nodes named in the agent config. */
+  /** Every interface of both nodes that something follows the active node to. */
   networkInterfaceIds: string[];
+  /**
+   * Narrower: the interfaces each interface-scoped action may touch — the roles whose secondary
+   * IPs (AssignPrivateIpAddresses) or Elastic IPs (AssociateAddress) follow the active node. An
+   * action with an empty list is not granted (across-AZ pairs move no secondary IP). Defaults to
+   * networkInterfaceIds.
+   */
+  interfacesByAction?: Partial<Record<"AssignPrivateIpAddresses" | "AssociateAddress", string[]>>;
   /** The Elastic IPs that follow the active node. */
   allocationIds: string[];
   /** The route tables whose routes follow the active node. */
@@ -83,14 +90,17 @@ export function pairIamPolicy(inputs: PairPolicyInputs): PolicyDocument {
     const name = action.replace(/^ec2:/, "") as keyof typeof EC2_MUTATING_RESOURCE_TYPES;
     const types = EC2_MUTATING_RESOURCE_TYPES[name];
     if (!types) throw new Error(`no resource types known for ${action}; add it to EC2_MUTATING_RESOURCE_TYPES in runtime/aws/required-actions.ts`);
-    // An action the pair never needs (no EIPs: no AssociateAddress) is not granted at all.
-    const primary = arnsOf[types[0]!];
-    if (primary.length === 0) continue;
+    const scoped = name === "ReplaceRoute" ? undefined : inputs.interfacesByAction?.[name];
+    const arnsFor = (type: Ec2ResourceType) =>
+      type === "network-interface" && scoped ? sorted(scoped).map((id) => ec2Arn("network-interface", id, region, accountId)) : arnsOf[type];
+    // An action the pair never needs (no EIPs: no AssociateAddress; no secondary IPs: no
+    // AssignPrivateIpAddresses) is not granted at all.
+    if (types.some((type) => arnsFor(type).length === 0)) continue;
     statements.push({
       Sid: `PairOnly${name}`,
       Effect: "Allow",
       Action: [action],
-      Resource: types.flatMap((type) => arnsOf[type]),
+      Resource: types.flatMap(arnsFor),
       Condition: { StringEquals: { [`aws:ResourceTag/${labelKey}`]: label } },
     });
   }

@@ -491,7 +491,9 @@ export function policyDisagreements(policy: PolicyDocument, translation: StackTr
       } else found.push(`${statement.Sid}: ${arn} is neither an EC2 nor an S3 ARN`);
     }
   }
-  const followRoles = new Set([...(config.addresses?.secondaryIps ?? []).map((g) => g.role), ...(config.addresses?.elasticIps ?? []).map((e) => e.role), ...(config.routes ?? []).map((r) => r.nextHop.role)]);
+  // Interfaces that addresses move onto (route next hops are not: ReplaceRoute is authorized
+  // on the route table alone).
+  const followRoles = new Set([...(config.addresses?.secondaryIps ?? []).map((g) => g.role), ...(config.addresses?.elasticIps ?? []).map((e) => e.role)]);
   const moved = {
     "network-interface": (["a", "b"] as const).flatMap((node) => Object.entries(config.nodes[node].interfaces).filter(([role]) => followRoles.has(role)).map(([, nic]) => nic.id)),
     "elastic-ip": (config.addresses?.elasticIps ?? []).map((e) => e.allocationId),
