@@ -327,7 +327,12 @@ describe("DryRun", () => {
     expect(checks[1]?.detail).toContain("ec2:ReplaceRoute");
     expect(checks[1]?.detail).toContain("arn:aws:ec2:us-east-1:ACCOUNT:route-table/rtb-denied");
     expect(checks[1]?.detail).not.toContain("AAAAbbbbCCCC");
-    expect(ec2.seen).toHaveLength(2);
+    // Both routes, and the verification wave's reads (interfaces, route tables), all with DryRun.
+    expect(ec2.seen.map((req) => req.action).sort()).toEqual(["DescribeNetworkInterfaces", "DescribeRouteTables", "ReplaceRoute", "ReplaceRoute"]);
+    expect(checks.slice(2).map((c) => [c.action, c.allowed])).toEqual([
+      ["DescribeNetworkInterfaces", true],
+      ["DescribeRouteTables", true],
+    ]);
   });
 });
 
