@@ -11,6 +11,7 @@ import { planFailover } from "./planner.js";
 import type { CloudProvider, PermissionCheck } from "./provider.js";
 import { CallRecorder, countByAction } from "./recorder.js";
 import type { OperationOutcome, PairState, StoredState } from "./state.js";
+import { deadlineSignal } from "./deadline.js";
 
 export type FailoverOutcome =
   /** Every item points to the activated node. */
@@ -137,7 +138,7 @@ export async function prepareFailover(
   // that throws (not a denial) proves nothing and does not block the failover.
   const [stored, permissions] = await Promise.all([
     provider.stateStore.read(signal),
-    checking ? provider.checkPermissions(operations, signal ?? AbortSignal.timeout(timeBudgets(config).deadlineMs)).catch(() => undefined) : undefined,
+    checking ? provider.checkPermissions(operations, signal ?? deadlineSignal(timeBudgets(config).deadlineMs)).catch(() => undefined) : undefined,
   ]);
   return { config, activate, plan, stored, ...(permissions ? { permissions } : {}) };
 }
@@ -214,8 +215,7 @@ export async function runFailover(
   const now = options.now ?? (() => new Date());
   const taskId = options.taskId ?? randomUUID();
   const mark = options.callMark ?? options.recorder.calls.length;
-  const deadline = AbortSignal.timeout(budgets.deadlineMs);
-  const signal = options.signal ? AbortSignal.any([deadline, options.signal]) : deadline;
+  const signal = deadlineSignal(budgets.deadlineMs, options.signal);
   const started = performance.now();
   const phases: PhaseTiming[] = [];
   const timed = async <T>(phase: Phase, roundTrips: (result: T) => number, body: () => Promise<T>): Promise<T> => {
@@ -316,10 +316,10 @@ export async function runFailover(
   let recordError: HaPairError | undefined;
   await timed("record", () => 1, async () => {
     try {
-      await provider.stateStore.write(finalState, { ifMatch: fence.etag }, AbortSignal.timeout(budgets.requestMs * 2));
+      await provider.stateStore.write(finalState, { ifMatch: fence.etag }, deadlineSignal(budgets.requestMs * 2));
     } catch (err) {
       if (err instanceof FencingConflictError) {
-        const current = await provider.stateStore.read(AbortSignal.timeout(budgets.requestMs)).catch(() => null);
+        const current = await provider.stateStore.read(deadlineSignal(budgets.requestMs)).catch(() => null);
         superseded = describeOwner(current?.state ?? null, now());
       } else {
         recordError = asHaPairError(err);

@@ -6,6 +6,7 @@ import { asHaPairError } from "./errors.js";
 import { describeOwner } from "./fencing.js";
 import type { CloudProvider } from "./provider.js";
 import { isStale, type StoredState } from "./state.js";
+import { deadlineSignal } from "./deadline.js";
 
 /** What the node's own HA machinery says this node is. */
 export type Role = "active" | "standby" | "unknown";
@@ -75,7 +76,7 @@ export async function reconcileOnce(deps: ReconcileDeps): Promise<ReconcileRound
   if (role.role === "unknown") return { decision: "role-unknown", role };
   if (deps.coordinator.current) return { decision: "failover-running", role, taskId: deps.coordinator.current.id };
 
-  const signal = AbortSignal.timeout(timeBudgets(deps.config).deadlineMs);
+  const signal = deadlineSignal(timeBudgets(deps.config).deadlineMs);
   let drift: string[];
   try {
     drift = differences(deps.config, deps.node, await deps.provider.observe(signal)).map(describeDifference);

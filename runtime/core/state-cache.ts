@@ -1,4 +1,5 @@
 import type { StateStore, StoredState } from "./state.js";
+import { deadlineSignal } from "./deadline.js";
 
 export interface CachedRead {
   stored: StoredState | null;
@@ -42,7 +43,7 @@ export class StateCache {
 
   private async readOnce(): Promise<CachedRead> {
     const epoch = this.epoch;
-    const stored = await this.store.read(AbortSignal.timeout(this.options.requestMs));
+    const stored = await this.store.read(deadlineSignal(this.options.requestMs));
     const read = { stored, readAt: Date.now() };
     if (epoch === this.epoch && this.paused === 0) {
       this.value = read;

@@ -23,6 +23,7 @@ import { AgentMetrics } from "./metrics.js";
 import { runRoleCommand } from "./role-command.js";
 import { LOOPBACK, type AgentSettings } from "./settings.js";
 import { AgentStartError, BearerToken } from "./token.js";
+import { deadlineSignal } from "../core/deadline.js";
 
 /** How often the daemon re-checks its plan's permissions off the trigger path. */
 const PERMISSION_RECHECK_MS = 30 * 60_000;
@@ -70,7 +71,7 @@ export async function startAgentDaemon(options: AgentDaemonOptions): Promise<Age
   log.info({ event: "starting", version: options.version, configFile: options.configFile, configDigest: digest, tokenFile: settings.tokenFile }, "agent starting");
 
   // Who we are: read once (an instance's identity does not change), also warming IMDS credentials.
-  const identity: NodeIdentity = await provider.identity(AbortSignal.timeout(budgets.deadlineMs));
+  const identity: NodeIdentity = await provider.identity(deadlineSignal(budgets.deadlineMs));
   const node = NODE_IDS.find((n) => config.nodes[n].instanceId === identity.instanceId);
   if (!node) {
     throw new AgentStartError(
@@ -98,7 +99,7 @@ export async function startAgentDaemon(options: AgentDaemonOptions): Promise<Age
   const checkPermissions = async (): Promise<void> => {
     if (ownOperations.length === 0 || ownOperations.length > MAX_CHECKED_OPERATIONS) return;
     try {
-      const checks = await provider.checkPermissions(ownOperations, AbortSignal.timeout(budgets.deadlineMs));
+      const checks = await provider.checkPermissions(ownOperations, deadlineSignal(budgets.deadlineMs));
       const denied = checks.filter((c) => c.denied);
       permissionCheck = checks;
       metrics.permissions(denied.length);
@@ -187,7 +188,7 @@ export async function startAgentDaemon(options: AgentDaemonOptions): Promise<Age
   }
   // The write probe (a PutObject whose condition cannot hold; changes nothing) also says at once,
   // not at the first failover, when this node may not write the state.
-  const warm = AbortSignal.timeout(budgets.deadlineMs);
+  const warm = deadlineSignal(budgets.deadlineMs);
   await Promise.all([
     checkPermissions(),
     provider.observe(warm).then(
@@ -207,7 +208,7 @@ export async function startAgentDaemon(options: AgentDaemonOptions): Promise<Age
       return { status: 409, body: { error: { code: "FailoverRunning", message: `a failover is running on this agent (task ${running.id})`, where: "POST /reset", fix: "wait for it (GET /trigger), then reset" } } };
     }
     const store = provider.stateStore;
-    const stored = await store.read(AbortSignal.timeout(budgets.deadlineMs));
+    const stored = await store.read(deadlineSignal(budgets.deadlineMs));
     const now = new Date();
     if (stored && stored.state.taskState === "RUNNING" && !isStale(stored.state, now) && !force) {
       return {
@@ -218,7 +219,7 @@ export async function startAgentDaemon(options: AgentDaemonOptions): Promise<Age
     if (stored) {
       cache.pause();
       try {
-        await store.remove(AbortSignal.timeout(budgets.deadlineMs));
+        await store.remove(deadlineSignal(budgets.deadlineMs));
       } finally {
         cache.resume();
       }
@@ -238,7 +239,7 @@ export async function startAgentDaemon(options: AgentDaemonOptions): Promise<Age
       },
       lastTask: () => coordinator.last,
       inspect: async () => {
-        const signal = AbortSignal.timeout(budgets.deadlineMs);
+        const signal = deadlineSignal(budgets.deadlineMs);
         const [observed, read] = await Promise.all([provider.observe(signal), cache.refresh()]);
         return { label: config.label, node, ...inspectPair(config, observed), state: read.stored?.state ?? null };
       },

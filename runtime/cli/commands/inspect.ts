@@ -4,6 +4,7 @@ import { openContext, requireConfigFlag } from "../context.js";
 import { EXIT_OK } from "../errors.js";
 import { renderPicture } from "../render.js";
 import { CONFIG_FLAGS, stringFlag, type Command } from "./types.js";
+import { deadlineSignal } from "../../core/deadline.js";
 
 export const inspectCommand: Command = {
   name: "inspect",
@@ -12,7 +13,7 @@ export const inspectCommand: Command = {
   options: CONFIG_FLAGS,
   async run({ values, out }) {
     const context = openContext(requireConfigFlag(stringFlag(values, "config")));
-    const signal = AbortSignal.timeout(timeBudgets(context.config).deadlineMs);
+    const signal = deadlineSignal(timeBudgets(context.config).deadlineMs);
     const [observed, stored] = await Promise.all([context.provider.observe(signal), context.provider.stateStore.read(signal)]);
     const report = inspectPair(context.config, observed);
     if (out.json) {

@@ -5,6 +5,7 @@ import { openContext, requireConfigFlag, resolveActivate } from "../context.js";
 import { EXIT_OK } from "../errors.js";
 import { dim, green, pad, yellow } from "../output.js";
 import { CONFIG_FLAGS, stringFlag, type Command } from "./types.js";
+import { deadlineSignal } from "../../core/deadline.js";
 
 function describeOperation(op: Operation): string {
   switch (op.action) {
@@ -27,7 +28,7 @@ export const planCommand: Command = {
     const { node } = await resolveActivate(context, stringFlag(values, "activate"));
     const plan = planFailover(context.config, node);
     // One read wave tells which operations would change something; failover sends them all anyway (idempotent).
-    const observed = await context.provider.observe(AbortSignal.timeout(30_000));
+    const observed = await context.provider.observe(deadlineSignal(30_000));
     const pending = new Set(planFailover(context.config, node, observed).waves.flat().map((op) => `${op.action} ${op.target}`));
     const items = pairItems(context.config);
     const waves = plan.waves.map((wave) =>

@@ -8,6 +8,7 @@ import { openContext, nodeOfIdentity, requireConfigFlag } from "../context.js";
 import { EXIT_FAILED, EXIT_OK } from "../errors.js";
 import { green, pad, red, yellow, dim } from "../output.js";
 import { CONFIG_FLAGS, stringFlag, type Command } from "./types.js";
+import { deadlineSignal } from "../../core/deadline.js";
 
 export type CheckStatus = "ok" | "warn" | "fail" | "skip";
 export interface PreflightCheck {
@@ -55,7 +56,7 @@ export const preflightCommand: Command = {
   async run({ values, out }) {
     const context = openContext(requireConfigFlag(stringFlag(values, "config")));
     const { config, provider } = context;
-    const signal = AbortSignal.timeout(timeBudgets(config).deadlineMs);
+    const signal = deadlineSignal(timeBudgets(config).deadlineMs);
     const checks: PreflightCheck[] = [];
 
     const nodeMajor = Number(process.versions.node.split(".")[0]);

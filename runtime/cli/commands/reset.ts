@@ -4,6 +4,7 @@ import { isStale } from "../../core/state.js";
 import { openContext, requireConfigFlag } from "../context.js";
 import { EXIT_FAILED, EXIT_OK } from "../errors.js";
 import { CONFIG_FLAGS, stringFlag, type Command } from "./types.js";
+import { deadlineSignal } from "../../core/deadline.js";
 
 /**
  * For operators only: no state ever needs a reset for the next failover to work (a FAILED or
@@ -18,7 +19,7 @@ export const resetCommand: Command = {
   async run({ values, out }) {
     const context = openContext(requireConfigFlag(stringFlag(values, "config")));
     const store = context.provider.stateStore;
-    const signal = AbortSignal.timeout(timeBudgets(context.config).deadlineMs);
+    const signal = deadlineSignal(timeBudgets(context.config).deadlineMs);
     const stored = await store.read(signal);
     const now = new Date();
     if (stored && stored.state.taskState === "RUNNING" && !isStale(stored.state, now) && values.force !== true) {
