@@ -11,7 +11,9 @@ export function renderCall(call: ApiCallRecord, origin: number): string {
   const at = `+${String(Math.max(0, Math.round(call.startedAt - origin))).padStart(5)} ms`;
   const result = call.ok ? green("ok") : red(call.errorCode ?? "failed");
   const retries = call.attempts > 1 ? yellow(` (${call.attempts} attempts)`) : "";
-  return `  ${dim(at)}  ${pad(call.service, 4)} ${pad(call.action, 26)} ${pad(shortTarget(call.target), 48)} ${pad(ms(call.ms), 8)} ${result}${retries}`;
+  // A permission check before the trigger (DryRun or no-op) changes nothing: say so.
+  const action = call.check ? `${call.action} (check)` : call.action;
+  return `  ${dim(at)}  ${pad(call.service, 4)} ${pad(action, 34)} ${pad(shortTarget(call.target), 48)} ${pad(ms(call.ms), 8)} ${result}${retries}`;
 }
 
 /** A batched read names many resources: show the first and how many more. */

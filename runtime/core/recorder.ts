@@ -21,8 +21,12 @@ export class CallRecorder {
   }
 }
 
+/** Calls by action; a permission check (DryRun or no-op) counts apart, as "Action (check)". */
 export function countByAction(calls: ApiCallRecord[]): Record<string, number> {
   const counts: Record<string, number> = {};
-  for (const call of calls) counts[call.action] = (counts[call.action] ?? 0) + 1;
+  for (const call of calls) {
+    const key = call.check ? `${call.action} (check)` : call.action;
+    counts[key] = (counts[key] ?? 0) + 1;
+  }
   return counts;
 }
