@@ -28,6 +28,7 @@ import {
   type RouteConfig,
   type SecondaryIpGroup,
   type StateStoreConfig,
+  type SubnetRouteTableConfig,
   type TagKeys,
   type TimeBudgets,
 } from "../runtime/config/index.js";
@@ -62,6 +63,10 @@ const REQUIRED_BY_TYPES: Record<string, readonly string[]> = {
   "/addresses/elasticIps/*/privateIp": requiredOf<ElasticIpConfig["privateIp"]>()("a", "b"),
   "/routes/*": requiredOf<RouteConfig>()("routeTableId", "destinations", "nextHop"),
   "/routes/*/nextHop": requiredOf<RouteConfig["nextHop"]>()("role"),
+  "/routeTableAssociations/*": requiredOf<SubnetRouteTableConfig>()("subnetId", "routeTableIds", "routes"),
+  "/routeTableAssociations/*/routeTableIds": requiredOf<SubnetRouteTableConfig["routeTableIds"]>()("a", "b"),
+  "/routeTableAssociations/*/routes/*": requiredOf<SubnetRouteTableConfig["routes"][number]>()("destinations", "nextHop"),
+  "/routeTableAssociations/*/routes/*/nextHop": requiredOf<SubnetRouteTableConfig["routes"][number]["nextHop"]>()("role"),
   "/stateStore": requiredOf<StateStoreConfig>()("type", "bucket", "key"),
   "/endpoints": requiredOf<EndpointOverrides>()(),
   "/timeouts": requiredOf<TimeBudgets>()(),
@@ -87,6 +92,9 @@ const maximal: DeepRequired<AgentConfig> = {
     elasticIps: [{ allocationId: "eipalloc-0aaaaaaaaaaaaaaa1", publicIp: "203.0.113.10", role: "external", privateIp: { a: "10.0.1.10", b: "10.0.1.11" } }],
   },
   routes: [{ routeTableId: "rtb-0aaaaaaaaaaaaaaa1", destinations: ["0.0.0.0/0", "2001:db8::/32", "pl-0123456789abcdef0"], nextHop: { role: "internal" } }],
+  routeTableAssociations: [
+    { subnetId: "subnet-0aaaaaaaaaaaaaaa1", routeTableIds: { a: "rtb-0aaaaaaaaaaaaaaa2", b: "rtb-0bbbbbbbbbbbbbbb2" }, routes: [{ destinations: ["10.20.0.0/16"], nextHop: { role: "internal" } }] },
+  ],
   stateStore: { type: "s3", bucket: "prod-edge-ha-state", key: "ha-pair/prod-edge/state.json" },
   endpoints: { ec2: "https://ec2.eu-central-1.amazonaws.com", s3: "https://s3.eu-central-1.amazonaws.com", imds: "http://169.254.169.254" },
   timeouts: { deadlineMs: 20_000, requestMs: 2_000, connectMs: 500, verifyIntervalMs: 100 },

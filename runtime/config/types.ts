@@ -27,6 +27,8 @@ export interface AgentConfig {
   nodes: Record<NodeId, NodeConfig>;
   addresses?: AddressesConfig;
   routes?: RouteConfig[];
+  /** Subnets whose whole route table follows the active node: one ReplaceRouteTableAssociation per subnet. */
+  routeTableAssociations?: SubnetRouteTableConfig[];
   stateStore: StateStoreConfig;
   endpoints?: EndpointOverrides;
   timeouts?: TimeBudgets;
@@ -81,6 +83,14 @@ export interface RouteConfig {
   destinations: string[];
   /** The route's target follows the active node: its interface of this role. */
   nextHop: { role: string };
+}
+
+export interface SubnetRouteTableConfig {
+  subnetId: string;
+  /** Each node's twin route table: identical but for the next hop of the pair's routes. */
+  routeTableIds: Record<NodeId, string>;
+  /** The pair's routes in the twin tables: in node X's table each points at X's interface of the role. */
+  routes: { destinations: string[]; nextHop: { role: string } }[];
 }
 
 export interface StateStoreConfig {
