@@ -6,5 +6,6 @@ export * from "./aws/endpoints.js";
 export * from "./aws/state-bucket.js";
 export * from "./aws/iam.js";
 export * from "./aws/source-dest-check.js";
+export * from "./aws/route-tables.js";
 export * from "./aws/delivery.js";
 export * from "./aws/agent-config.js";

@@ -20,6 +20,7 @@ import { DEFAULT_AGENT_BUNDLE, agentInstallScript, agentUserData, bigipTriggerSn
 import { createEndpoints, vpcDnsProblem } from "./endpoints.js";
 import { createAgentRole } from "./iam.js";
 import type { PairPolicyInputs } from "./policy.js";
+import { associationGrant, createTwinRouteTables, routeModeProblems, subnetTagChecks, type AwsHaPairSubnetRouteTableArgs, type RouteMode } from "./route-tables.js";
 import { SourceDestCheckOff } from "./source-dest-check.js";
 import { createStateBucket } from "./state-bucket.js";
 import { pairTagKeys } from "./tags.js";
@@ -148,6 +149,10 @@ export interface AwsHaPairArgs {
   secondaryIps?: AwsHaPairSecondaryIpGroupArgs[];
   elasticIps?: AwsHaPairElasticIpArgs[];
   routes?: AwsHaPairRouteArgs[];
+  /** "per-route" (default: ReplaceRoute per route of `routes`) or "association" (twin tables for subnetRouteTables; see route-tables.ts). */
+  routeMode?: RouteMode;
+  /** Association mode: subnets whose twin route tables (one per node) the component builds; one association swap per subnet at failover. */
+  subnetRouteTables?: AwsHaPairSubnetRouteTableArgs[];
   network: AwsHaPairNetworkArgs;
   endpoints?: AwsHaPairEndpointsArgs;
   stateBucket?: AwsHaPairStateBucketArgs;
@@ -180,6 +185,8 @@ function argProblems(args: AwsHaPairArgs): string[] {
   }
   (args.elasticIps ?? []).forEach((e, i) => one(`elasticIps[${i}]`, e.eip, e.allocationId, "eip", "allocationId"));
   (args.routes ?? []).forEach((r, i) => one(`routes[${i}]`, r.routeTable, r.routeTableId, "routeTable", "routeTableId"));
+  const rolesOf = { a: Object.keys(args.nodes?.a?.interfaces ?? {}), b: Object.keys(args.nodes?.b?.interfaces ?? {}) };
+  problems.push(...routeModeProblems(args.routeMode, args.subnetRouteTables, rolesOf));
   if (args.stateBucket?.existingBucketName !== undefined && args.stateBucket.bucketName !== undefined) {
     problems.push("stateBucket: give existingBucketName (use it) or bucketName (create it), not both");
   }
@@ -237,7 +244,9 @@ export class AwsHaPair extends pulumi.ComponentResource {
     const secondaryIps = args.secondaryIps ?? [];
     const elasticIps = args.elasticIps ?? [];
     const routes = args.routes ?? [];
-    const followRoles = new Set([...secondaryIps.map((g) => g.role), ...elasticIps.map((e) => e.role), ...routes.map((r) => r.nextHopRole)]);
+    const subnetRouteTables = args.subnetRouteTables ?? [];
+    const twinRouteRoles = subnetRouteTables.flatMap((group) => group.routes.map((r) => r.nextHopRole));
+    const followRoles = new Set([...secondaryIps.map((g) => g.role), ...elasticIps.map((e) => e.role), ...routes.map((r) => r.nextHopRole), ...twinRouteRoles]);
 
     // --- VPC DNS (private DNS of an interface endpoint needs both attributes)
     const vpcId = args.vpc ? args.vpc.id : pulumi.output(args.vpcId!);
@@ -347,6 +356,8 @@ export class AwsHaPair extends pulumi.ComponentResource {
       return routeTableId.apply((id) => ({ routeTableId: id, destinations: [...r.destinations], nextHopRole: r.nextHopRole }));
     });
 
+    checks.push(...subnetTagChecks(subnetRouteTables, label, labelKey));
+
     /** Resolves when every check passed; fails (at preview when the values are known) listing every problem. */
     const checked = pulumi.all(checks).apply((lists) => {
       const all = lists.flat();
@@ -354,6 +365,20 @@ export class AwsHaPair extends pulumi.ComponentResource {
       return true;
     });
     const checkedVpcId = pulumi.all([vpcId, checked]).apply(([id]) => id);
+
+    // --- association mode: each node's twin route table per group of subnets
+    const twins = createTwinRouteTables(
+      name,
+      {
+        vpcId: checkedVpcId,
+        groups: subnetRouteTables,
+        interfaceId: (node, role) => resolvedNodes[node].apply((n) => n.interfaces[role]!.id),
+        label,
+        labelKey,
+        tags: labelTags,
+      },
+      parent,
+    );
 
     // --- endpoints
     const endpoints = createEndpoints(
@@ -395,9 +420,9 @@ export class AwsHaPair extends pulumi.ComponentResource {
           pulumi.all(resolvedRoutes),
           bucketOutput,
           pulumi.output(args.stateBucket?.kmsKeyArn),
-          pulumi.all([pulumi.all(secondaryIpInterfaceIds), pulumi.all(elasticIpInterfaceIds)]),
+          pulumi.all([pulumi.all(secondaryIpInterfaceIds), pulumi.all(elasticIpInterfaceIds), twins.resolved]),
         ])
-        .apply(([r, account, enis, eips, rts, bucket, kms, [secondaryIpEnis, elasticIpEnis]]) => ({
+        .apply(([r, account, enis, eips, rts, bucket, kms, [secondaryIpEnis, elasticIpEnis, subnetTables]]) => ({
           region: r,
           accountId: account,
           label,
@@ -407,6 +432,7 @@ export class AwsHaPair extends pulumi.ComponentResource {
           interfacesByAction: { AssignPrivateIpAddresses: secondaryIpEnis, AssociateAddress: elasticIpEnis },
           allocationIds: eips.map((e) => e.allocationId),
           routeTableIds: rts.map((t) => t.routeTableId),
+          ...(subnetTables.length > 0 ? { routeTableAssociations: associationGrant(subnetTables) } : {}),
           bucket,
           stateKey: keys.state,
           artifactsPrefix: keys.artifactsPrefix,
@@ -434,7 +460,7 @@ export class AwsHaPair extends pulumi.ComponentResource {
     const { agentRole, bucket } = roleAndBucket;
 
     // --- the agent config, from the real IDs, checked against the contract
-    const resources = pulumi.all([checked, region, resolvedNodes.a, resolvedNodes.b, pulumi.all(resolvedEips), pulumi.all(resolvedRoutes)]);
+    const resources = pulumi.all([checked, region, resolvedNodes.a, resolvedNodes.b, pulumi.all(resolvedEips), pulumi.all(resolvedRoutes), twins.resolved]);
     const storage = pulumi.all([
       pulumi.all(secondaryIps.map((g) => pulumi.all(g.ips))),
       bucket.bucketName,
@@ -443,7 +469,7 @@ export class AwsHaPair extends pulumi.ComponentResource {
     ]);
     const resolved: pulumi.Output<ResolvedPair> = pulumi
       .all([resources, storage])
-      .apply(([[, r, a, b, eips, rts], [ipLists, bucketName, kms, ec2Override]]) => ({
+      .apply(([[, r, a, b, eips, rts, subnetTables], [ipLists, bucketName, kms, ec2Override]]) => ({
         label,
         region: r,
         labelKey,
@@ -452,6 +478,7 @@ export class AwsHaPair extends pulumi.ComponentResource {
         secondaryIps: secondaryIps.map((g, i) => ({ role: g.role, ips: ipLists[i]! })),
         elasticIps: eips,
         routes: rts,
+        ...(subnetTables.length > 0 ? { routeTableAssociations: subnetTables } : {}),
         bucket: bucketName,
         stateKey: keys.state,
         ...(kms ? { kmsKeyArn: kms } : {}),
