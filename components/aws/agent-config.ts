@@ -24,8 +24,19 @@ export interface ResolvedInterface {
 /** One subnet of association mode: each node's twin table, and the pair's routes in them. */
 export interface ResolvedSubnetRouteTable {
   subnetId: string;
-  routeTableIds: Record<NodeId, string>;
-  routes: { destinations: string[]; nextHopRole: string }[];
+  routeTableIds: TwinRouteTableIds;
+  routes: ResolvedTwinRoute[];
+}
+
+/** Named types, not Record<NodeId, ...> or literals: the plugin's schema (an output) takes only named interfaces. */
+export interface TwinRouteTableIds {
+  a: string;
+  b: string;
+}
+
+export interface ResolvedTwinRoute {
+  destinations: string[];
+  nextHopRole: string;
 }
 
 export interface ResolvedPair {

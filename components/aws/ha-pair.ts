@@ -15,12 +15,12 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { existsSync } from "node:fs";
 import { NODE_IDS, type NodeId, type TimeBudgets } from "../../runtime/config/index.js";
-import { buildCfeDeclaration, validatedAgentConfig, type ResolvedPair } from "./agent-config.js";
+import { buildCfeDeclaration, validatedAgentConfig, type ResolvedPair, type ResolvedSubnetRouteTable } from "./agent-config.js";
 import { DEFAULT_AGENT_BUNDLE, agentInstallScript, agentUserData, bigipTriggerSnippet, keepalivedTrigger, pairObjectKeys, systemdUnit } from "./delivery.js";
 import { createEndpoints, vpcDnsProblem } from "./endpoints.js";
 import { createAgentRole } from "./iam.js";
 import type { PairPolicyInputs } from "./policy.js";
-import { associationGrant, createTwinRouteTables, routeModeProblems, subnetTagChecks, type AwsHaPairSubnetRouteTableArgs, type RouteMode } from "./route-tables.js";
+import { associationGrant, createTwinRouteTables, routeModeProblems, subnetTagChecks, type AwsHaPairSubnetRouteTableArgs } from "./route-tables.js";
 import { SourceDestCheckOff } from "./source-dest-check.js";
 import { createStateBucket } from "./state-bucket.js";
 import { pairTagKeys } from "./tags.js";
@@ -149,8 +149,12 @@ export interface AwsHaPairArgs {
   secondaryIps?: AwsHaPairSecondaryIpGroupArgs[];
   elasticIps?: AwsHaPairElasticIpArgs[];
   routes?: AwsHaPairRouteArgs[];
-  /** "per-route" (default: ReplaceRoute per route of `routes`) or "association" (twin tables for subnetRouteTables; see route-tables.ts). */
-  routeMode?: RouteMode;
+  /**
+   * "per-route" (default: ReplaceRoute per route of `routes`) or "association" (twin tables for
+   * subnetRouteTables; see route-tables.ts). A string, not a union type: the plugin's schema
+   * (other languages) takes no unions; any other value is refused with the list.
+   */
+  routeMode?: string;
   /** Association mode: subnets whose twin route tables (one per node) the component builds; one association swap per subnet at failover. */
   subnetRouteTables?: AwsHaPairSubnetRouteTableArgs[];
   network: AwsHaPairNetworkArgs;
@@ -225,6 +229,8 @@ export class AwsHaPair extends pulumi.ComponentResource {
   public readonly bigipTriggerSnippet: pulumi.Output<string>;
   /** The VPC ID, once its DNS settings passed the check. */
   public readonly vpcId: pulumi.Output<string>;
+  /** Association mode: each subnet with both nodes' twin tables (empty in per-route mode). */
+  public readonly subnetRouteTables: pulumi.Output<ResolvedSubnetRouteTable[]>;
 
   constructor(name: string, args: AwsHaPairArgs, opts?: pulumi.ComponentResourceOptions) {
     super(AWS_HA_PAIR_TYPE, name, {}, opts);
@@ -523,6 +529,7 @@ export class AwsHaPair extends pulumi.ComponentResource {
     this.agentInstallScript = pulumi.all([bucket.bucketName, region]).apply(([b, r]) => agentInstallScript({ bucket: b, region: r, keys }));
     this.bigipTriggerSnippet = pulumi.output(bigipTriggerSnippet());
     this.vpcId = checkedVpcId;
+    this.subnetRouteTables = twins.resolved;
 
     this.registerOutputs({
       agentConfig: this.agentConfig,
@@ -543,6 +550,7 @@ export class AwsHaPair extends pulumi.ComponentResource {
       agentInstallScript: this.agentInstallScript,
       bigipTriggerSnippet: this.bigipTriggerSnippet,
       vpcId: this.vpcId,
+      subnetRouteTables: this.subnetRouteTables,
     });
   }
 }

@@ -74,9 +74,9 @@ export type RouteMode = "per-route" | "association";
 export const ROUTE_MODES: readonly RouteMode[] = ["per-route", "association"];
 
 /** The route mode against the args that depend on it, then the groups' own problems. */
-export function routeModeProblems(mode: RouteMode | undefined, groups: readonly AwsHaPairSubnetRouteTableArgs[] | undefined, rolesOf: Record<NodeId, readonly string[]>): string[] {
+export function routeModeProblems(mode: string | undefined, groups: readonly AwsHaPairSubnetRouteTableArgs[] | undefined, rolesOf: Record<NodeId, readonly string[]>): string[] {
   const chosen = mode ?? "per-route";
-  if (!ROUTE_MODES.includes(chosen)) return [`routeMode: ${JSON.stringify(mode)} is not one of ${ROUTE_MODES.map((m) => `"${m}"`).join(", ")}`];
+  if (!(ROUTE_MODES as readonly string[]).includes(chosen)) return [`routeMode: ${JSON.stringify(mode)} is not one of ${ROUTE_MODES.map((m) => `"${m}"`).join(", ")}`];
   const given = (groups ?? []).length > 0;
   if (chosen === "association" && !given) return ['routeMode "association": list subnetRouteTables (the subnets whose twin tables the component builds)'];
   if (chosen === "per-route" && given) return ['subnetRouteTables is association mode: set routeMode: "association" (or list the tables under routes for per-route mode)'];
