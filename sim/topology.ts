@@ -9,7 +9,8 @@ export interface Topology {
   region: string;
   accountId: string;
   vpcs: { id: string; cidr: string; enableDnsSupport?: boolean; enableDnsHostnames?: boolean }[];
-  subnets: { id: string; vpcId: string; cidr: string; availabilityZone: string }[];
+  /** A subnet's tags matter to IAM: ReplaceRouteTableAssociation is authorized on the subnet too. */
+  subnets: { id: string; vpcId: string; cidr: string; availabilityZone: string; tags?: Record<string, string> }[];
   instances: TopologyInstance[];
   elasticIps: TopologyElasticIp[];
   routeTables: TopologyRouteTable[];

@@ -31,7 +31,7 @@ export function seedState(topology: Topology, ids: IdGenerator, launchTime: stri
   }
   for (const subnet of topology.subnets) {
     if (!state.vpcs[subnet.vpcId]) throw new Error(`topology: subnet ${subnet.id} names unknown VPC ${subnet.vpcId}`);
-    state.subnets[subnet.id] = { ...subnet, tags: {} };
+    state.subnets[subnet.id] = { id: subnet.id, vpcId: subnet.vpcId, cidr: subnet.cidr, availabilityZone: subnet.availabilityZone, tags: { ...subnet.tags } };
   }
   for (const list of topology.prefixLists ?? []) state.prefixLists[list.id] = { ...list, cidrs: [...list.cidrs] };
 
