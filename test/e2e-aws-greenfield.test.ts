@@ -23,6 +23,7 @@ import { failover } from "../runtime/core/executor.js";
 import { planOperations } from "../runtime/core/operations.js";
 import { planFailover } from "../runtime/core/planner.js";
 import { startAwsSim, type PolicyDocument, type PolicyStatement } from "../sim/index.js";
+import type { RouteMode } from "../components/index.js";
 import { createGreenfield, type GreenfieldMode } from "../stacks/aws-greenfield/program.js";
 import { useSimEnvironment } from "../tools/sim-env.js";
 import { agentOn, type AwsSim } from "./helpers/aws-sim.js";
@@ -34,6 +35,7 @@ const MODES = ["same-az", "across-az"] as const satisfies readonly GreenfieldMod
 
 interface Built {
   mode: GreenfieldMode;
+  routeMode: RouteMode;
   resources: RegisteredResource[];
   config: AgentConfig;
   policy: PolicyDocument;
@@ -42,20 +44,22 @@ interface Built {
 }
 
 /** `pulumi up` of the greenfield program under the mocks, and its translation. */
-async function build(mode: GreenfieldMode): Promise<Built> {
+async function build(mode: GreenfieldMode, routeMode: RouteMode = "per-route"): Promise<Built> {
   const h = new PulumiMockHarness({ preview: false });
-  const stack = await h.run(() => createGreenfield({ label: "gf", mode }));
+  const stack = await h.run(() => createGreenfield({ label: "gf", mode, routeMode }));
   const config = JSON.parse(await resolve(stack.pair.agentConfig)) as AgentConfig;
   const policy = JSON.parse(await resolve(stack.pair.policyDocument)) as PolicyDocument;
   const roleName = await resolve(stack.pair.roleName);
   await h.finish();
   const translation = await stackToTopology(h.resources, config, { region: h.region, accountId: h.accountId });
-  return { mode, resources: h.resources, config, policy, translation, roleName };
+  return { mode, routeMode, resources: h.resources, config, policy, translation, roleName };
 }
 
 // Built once per mode at collection (one program run at a time: the mocks are process-global),
 // so the removal cases below come from the policy the stack really generates.
 const built: Record<GreenfieldMode, Built> = { "same-az": await build("same-az"), "across-az": await build("across-az") };
+// Association mode (issue 10): the app subnets on AwsHaPair's twin tables.
+const builtAssociation: Record<GreenfieldMode, Built> = { "same-az": await build("same-az", "association"), "across-az": await build("across-az", "association") };
 
 let sim: AwsSim | undefined;
 afterEach(async () => {
@@ -94,6 +98,9 @@ function itemsInWorld(s: AwsSim, config: AgentConfig): { item: string; node: Nod
       const found = state.routeTables[route.routeTableId]!.routes.find((r) => r.destination.kind !== "prefixList" && r.destination.cidr === destination);
       items.push({ item: `route ${route.routeTableId} ${destination}`, node: holder((n) => found?.target.kind === "networkInterface" && found.target.networkInterfaceId === eni(n, route.nextHop.role)) });
     }
+  }
+  for (const entry of config.routeTableAssociations ?? []) {
+    items.push({ item: `subnet ${entry.subnetId}`, node: holder((n) => state.routeTables[entry.routeTableIds[n]]!.associations.some((a) => a.subnetId === entry.subnetId)) });
   }
   return items;
 }
@@ -307,6 +314,53 @@ describe.each(MODES)("aws-greenfield (%s) in the simulated cloud", (mode) => {
         console.warn(`[${mode}] FINDING: ${action} (${sid}) is granted but no planned operation calls it`);
       }
     }
+  });
+});
+
+describe.each(MODES)("aws-greenfield (%s) in association mode, in the simulated cloud", (mode) => {
+  const b = builtAssociation[mode];
+  const { topology } = b.translation;
+  const entries = b.config.routeTableAssociations ?? [];
+  const twin = (node: NodeId) => topology.routeTables.find((t) => t.id === entries[0]!.routeTableIds[node])!;
+  const twinResource = (node: NodeId) => b.resources.find((r) => r.type === T.routeTable && r.id === entries[0]!.routeTableIds[node])!;
+
+  it("translates the twin tables: one per node, identical but for the default route's next hop; every app subnet labelled and on node a's twin; no per-route table", () => {
+    const appSubnets = b.resources.filter((r) => r.type === T.subnet && r.name.includes("-app-")).map((r) => r.id!);
+    expect(appSubnets).toHaveLength(mode === "same-az" ? 1 : 2);
+    expect(b.config.routes).toBeUndefined();
+    expect(entries.map((e) => e.subnetId).sort()).toEqual([...appSubnets].sort());
+    for (const entry of entries) {
+      expect(entry.routeTableIds).toEqual(entries[0]!.routeTableIds);
+      expect(entry.routes).toEqual([{ destinations: ["0.0.0.0/0"], nextHop: { role: "internal" } }]);
+    }
+    // mgmt, external and the two twins: the per-route app table is not built.
+    expect(topology.routeTables).toHaveLength(4);
+    for (const node of ["a", "b"] as const) {
+      expect(twin(node).routes).toEqual([{ destination: "0.0.0.0/0", networkInterfaceId: b.config.nodes[node].interfaces.internal!.id }]);
+      expect(twin(node).tags).toMatchObject({ f5_cloud_failover_label: "gf" });
+    }
+    expect([...(twin("a").subnetIds ?? [])].sort()).toEqual([...appSubnets].sort());
+    expect(twin("b").subnetIds ?? []).toEqual([]);
+    for (const id of appSubnets) expect(topology.subnets.find((s) => s.id === id)!.tags).toMatchObject({ f5_cloud_failover_label: "gf" });
+    // The association the agent takes over is declared with ignoreChanges on its table.
+    for (const r of b.resources.filter((r) => r.type === T.routeTableAssociation && r.inputs.routeTableId === twin("a").id)) expect(r.ignoreChanges).toEqual(["routeTableId"]);
+    const notModelled = b.translation.notModelled.map((r) => r.type);
+    expect(b.translation.translated.length + notModelled.length).toBe(b.resources.length);
+  });
+
+  it("the translator refuses twins that drifted apart, a twin pointing at the other node, and an unlabelled subnet, naming each", async () => {
+    const region = { region: "us-east-1", accountId: "123456789012" };
+    const edit = (id: string | undefined, change: (r: RegisteredResource) => RegisteredResource) => b.resources.map((r) => (r.id === id ? change(r) : r));
+    const refusal = (resources: RegisteredResource[]) => stackToTopology(resources, b.config, region).then(() => "accepted", (err: Error) => err.message);
+    const b0 = twinResource("b");
+    const igw = b.resources.find((r) => r.type === T.igw)!.id!;
+    const drifted = edit(b0.id, (r) => ({ ...r, inputs: { ...r.inputs, routes: [...r.inputs.routes, { cidrBlock: "10.99.0.0/16", gatewayId: igw }] } }));
+    expect(await refusal(drifted)).toContain(`the twins differ beyond the pair's next hops: only in ${twin("a").id}: -; only in ${twin("b").id}: {"destination":"10.99.0.0/16","gatewayId":"${igw}"}`);
+    const crossed = edit(b0.id, (r) => ({ ...r, inputs: { ...r.inputs, routes: [{ cidrBlock: "0.0.0.0/0", networkInterfaceId: b.config.nodes.a.interfaces.internal!.id }] } }));
+    expect(await refusal(crossed)).toContain(`node b's twin ${twin("b").id} routes 0.0.0.0/0 to ${b.config.nodes.a.interfaces.internal!.id}, not to node b's internal interface ${b.config.nodes.b.interfaces.internal!.id}`);
+    const subnetId = entries[0]!.subnetId;
+    const unlabelled = edit(subnetId, (r) => ({ ...r, inputs: { ...r.inputs, tags: { Name: "app" } } }));
+    expect(await refusal(unlabelled)).toContain(`subnet ${subnetId} lacks the tag f5_cloud_failover_label=gf`);
   });
 });
 

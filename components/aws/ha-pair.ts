@@ -272,6 +272,8 @@ export class AwsHaPair extends pulumi.ComponentResource {
     const secondaryIpInterfaceIds: pulumi.Output<string>[] = [];
     const elasticIpInterfaceIds: pulumi.Output<string>[] = [];
     const resolvedNodes = {} as Record<NodeId, pulumi.Output<{ instanceId: string; interfaces: Record<string, { id: string; privateIp?: string }> }>>;
+    // Interface IDs alone (not through resolvedNodes, whose instance IDs may wait on this component's role).
+    const interfaceIdOf: Record<NodeId, Record<string, pulumi.Output<string>>> = { a: {}, b: {} };
     for (const node of NODE_IDS) {
       const nodeArgs = args.nodes[node];
       const interfaces: Record<string, pulumi.Output<{ id: string; privateIp?: string }>> = {};
@@ -312,6 +314,7 @@ export class AwsHaPair extends pulumi.ComponentResource {
           if (routing) new SourceDestCheckOff(`${name}-${node}-${role}-source-dest-check`, { networkInterfaceId: id, region }, childOpts);
         }
         // The role gets mutating permissions only on interfaces something moves to (not management).
+        interfaceIdOf[node][role] = id;
         if (followRoles.has(role)) interfaceIds.push(id);
         if (secondaryIpRoles.has(role)) secondaryIpInterfaceIds.push(id);
         if (elasticIpRoles.has(role)) elasticIpInterfaceIds.push(id);
@@ -378,7 +381,7 @@ export class AwsHaPair extends pulumi.ComponentResource {
       {
         vpcId: checkedVpcId,
         groups: subnetRouteTables,
-        interfaceId: (node, role) => resolvedNodes[node].apply((n) => n.interfaces[role]!.id),
+        interfaceId: (node, role) => interfaceIdOf[node][role]!,
         label,
         labelKey,
         tags: labelTags,
