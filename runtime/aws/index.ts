@@ -114,7 +114,7 @@ export function createAwsProvider(config: AgentConfig, options: AwsProviderOptio
     },
 
     checkPermissions(operations: Operation[], signal: AbortSignal): Promise<PermissionCheck[]> {
-      return checkOperationPermissions(clients.ec2, operations, signal, { ...(onCall ? { onCall } : {}), region: () => known.region, account: () => known.account });
+      return checkOperationPermissions(clients.ec2, operations, signal, { ...(onCall ? { onCall } : {}), region: () => known.region, account: () => known.account, endpoint: () => settings.ec2.effective });
     },
 
     async identity(signal?: AbortSignal): Promise<NodeIdentity> {
