@@ -14,6 +14,7 @@ const inputs: PairPolicyInputs = {
   networkInterfaceIds: ["eni-0b00000000000000a", "eni-0a00000000000000a"],
   allocationIds: ["eipalloc-0000000000000000a"],
   routeTableIds: ["rtb-0000000000000000a"],
+  subnetIds: ["subnet-0000000000000000a"],
   bucket: "edge-state",
   stateKey: "ha-pair/edge/state.json",
   artifactsPrefix: "ha-pair/edge/agent",
@@ -124,6 +125,7 @@ describe("pairIamPolicy", () => {
       AssignPrivateIpAddresses: { action: "AssignPrivateIpAddresses", networkInterfaceId: "eni-1", privateIps: ["10.0.0.1"] },
       AssociateAddress: { action: "AssociateAddress", allocationId: "eipalloc-1", networkInterfaceId: "eni-1", privateIp: "10.0.0.1" },
       ReplaceRoute: { action: "ReplaceRoute", routeTableId: "rtb-1", destination: { kind: "ipv4", cidr: "0.0.0.0/0" }, networkInterfaceId: "eni-1" },
+      ReplaceRouteTableAssociation: { action: "ReplaceRouteTableAssociation", subnetId: "subnet-1", routeTableId: "rtb-1", fromRouteTableId: "rtb-2" },
     } as const;
     for (const [action, types] of Object.entries(EC2_MUTATING_RESOURCE_TYPES)) {
       const arns = operationArns(samples[action as keyof typeof samples] as never, "us-east-1", "123456789012");

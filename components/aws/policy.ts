@@ -55,6 +55,8 @@ export interface PairPolicyInputs {
   allocationIds: string[];
   /** The route tables whose routes follow the active node. */
   routeTableIds: string[];
+  /** Association mode: the subnets whose route table association follows the active node. */
+  subnetIds?: string[];
   bucket: string;
   /** The state object's key: the agent reads, writes (conditionally) and deletes exactly this object. */
   stateKey: string;
@@ -84,13 +86,15 @@ export function pairIamPolicy(inputs: PairPolicyInputs): PolicyDocument {
     "network-interface": sorted(inputs.networkInterfaceIds).map((id) => ec2Arn("network-interface", id, region, accountId)),
     "elastic-ip": sorted(inputs.allocationIds).map((id) => ec2Arn("elastic-ip", id, region, accountId)),
     "route-table": sorted(inputs.routeTableIds).map((id) => ec2Arn("route-table", id, region, accountId)),
+    // Association mode: ReplaceRouteTableAssociation is granted only when the pair has such subnets.
+    subnet: sorted(inputs.subnetIds ?? []).map((id) => ec2Arn("subnet", id, region, accountId)),
   };
   const statements: PolicyStatement[] = [];
   for (const action of AWS_REQUIRED_ACTIONS.ec2Mutating) {
     const name = action.replace(/^ec2:/, "") as keyof typeof EC2_MUTATING_RESOURCE_TYPES;
     const types = EC2_MUTATING_RESOURCE_TYPES[name];
     if (!types) throw new Error(`no resource types known for ${action}; add it to EC2_MUTATING_RESOURCE_TYPES in runtime/aws/required-actions.ts`);
-    const scoped = name === "ReplaceRoute" ? undefined : inputs.interfacesByAction?.[name];
+    const scoped = name === "ReplaceRoute" || name === "ReplaceRouteTableAssociation" ? undefined : inputs.interfacesByAction?.[name];
     const arnsFor = (type: Ec2ResourceType) =>
       type === "network-interface" && scoped ? sorted(scoped).map((id) => ec2Arn("network-interface", id, region, accountId)) : arnsOf[type];
     // An action the pair never needs (no EIPs: no AssociateAddress; no secondary IPs: no

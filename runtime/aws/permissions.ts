@@ -28,10 +28,10 @@ import {
   type EC2Client,
 } from "@aws-sdk/client-ec2";
 import type { Ec2ReadAction } from "./api-actions.js";
-import type { AssignPrivateIpsOperation, AssociateAddressOperation, Operation, ReplaceRouteOperation } from "../core/operations.js";
+import type { AssignPrivateIpsOperation, AssociateAddressOperation, Operation, ReplaceRouteOperation, ReplaceRouteTableAssociationOperation } from "../core/operations.js";
 import type { CallListener, PermissionCheck } from "../core/provider.js";
 import { tracked } from "./calls.js";
-import { operationArns, operationTarget, sendDryRun } from "./ec2-operations.js";
+import { operationArns, operationTarget, sendAssociationSwap, sendDryRun } from "./ec2-operations.js";
 import { awsErrorCode, classifyAwsError, cleanMessage, iamAction } from "./errors.js";
 
 export interface PermissionContext {
@@ -40,6 +40,8 @@ export interface PermissionContext {
   account: () => string | undefined;
   /** The EC2 endpoint the client calls, for messages (undefined: the Region's public endpoint). */
   endpoint?: () => string | undefined;
+  /** The current association ID of a subnet, for the DryRun of an association swap. */
+  associationId?: (op: ReplaceRouteTableAssociationOperation, signal: AbortSignal) => Promise<string>;
 }
 
 /**
@@ -76,6 +78,14 @@ export async function checkOperationPermissions(ec2: EC2Client, planned: Operati
       // Marked as checks: whoever counts the operations' calls must not mistake a DryRun
       // ReplaceRoute for a route being moved (the action stays the API's, as IAM sees it).
       const call = { service: "ec2" as const, action: op.action, target, check: true };
+      if (op.action === "ReplaceRouteTableAssociation") {
+        return verdict(op, target, context, async () => {
+          if (!context.associationId) throw new Error("no association ID source to check ReplaceRouteTableAssociation with");
+          const associationId = await context.associationId(op, signal);
+          await tracked(context.onCall, call, () => sendAssociationSwap(ec2, op, associationId, signal, true), isDryRunOk);
+          throw new DryRunSucceededError(op.action, context);
+        });
+      }
       if (op.action !== "AssignPrivateIpAddresses") {
         return verdict(op, target, context, async () => {
           await tracked(context.onCall, call, () => sendDryRun(ec2, op, signal), isDryRunOk);
@@ -104,9 +114,9 @@ export async function checkOperationPermissions(ec2: EC2Client, planned: Operati
  */
 function verificationReadChecks(ec2: EC2Client, operations: Operation[], interfacesRead: boolean, signal: AbortSignal, context: PermissionContext): Promise<PermissionCheck[]> {
   const ids = (action: Operation["action"], id: (op: Operation) => string) => [...new Set(operations.filter((op) => op.action === action).map(id))];
-  const interfaces = [...new Set(operations.map((op) => op.networkInterfaceId))];
+  const interfaces = [...new Set(operations.flatMap((op) => ("networkInterfaceId" in op ? [op.networkInterfaceId] : [])))];
   const allocations = ids("AssociateAddress", (op) => (op as AssociateAddressOperation).allocationId);
-  const tables = ids("ReplaceRoute", (op) => (op as ReplaceRouteOperation).routeTableId);
+  const tables = [...new Set([...ids("ReplaceRoute", (op) => (op as ReplaceRouteOperation).routeTableId), ...ids("ReplaceRouteTableAssociation", (op) => (op as ReplaceRouteTableAssociationOperation).routeTableId)])];
   const options = { abortSignal: signal };
   const reads: [Ec2ReadAction, string[], () => Promise<{ $metadata: { attempts?: number } }>][] = [
     ["DescribeNetworkInterfaces", interfacesRead ? [] : interfaces, () => ec2.send(new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: interfaces, DryRun: true }), options)],

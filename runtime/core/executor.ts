@@ -139,6 +139,8 @@ export async function prepareFailover(
   const [stored, permissions] = await Promise.all([
     provider.stateStore.read(signal),
     checking ? provider.checkPermissions(operations, signal ?? deadlineSignal(timeBudgets(config).deadlineMs)).catch(() => undefined) : undefined,
+    // What the operations need that the config cannot name (association IDs); failing here only moves the read into the wave.
+    provider.prefetch?.(operations, signal ?? deadlineSignal(timeBudgets(config).deadlineMs)).catch(() => undefined),
   ]);
   return { config, activate, plan, stored, ...(permissions ? { permissions } : {}) };
 }
@@ -423,6 +425,8 @@ function coversItem(op: Operation, d: Difference): boolean {
       return d.kind === "elasticIp" && op.allocationId === d.id;
     case "ReplaceRoute":
       return d.kind === "route" && op.target === d.id;
+    case "ReplaceRouteTableAssociation":
+      return d.kind === "subnetRouteTable" && op.subnetId === d.id;
   }
 }
 

@@ -1,4 +1,5 @@
 import type { AgentConfig, NodeId } from "../config/types.js";
+import { otherNode } from "../config/types.js";
 import { holderOf, pairItems } from "./desired.js";
 import type { ObservedState } from "./observed.js";
 import { parseDestination, type AssociateAddressOperation, type Operation, type Plan } from "./operations.js";
@@ -10,9 +11,12 @@ import { parseDestination, type AssociateAddressOperation, type Operation, type 
  * operation is idempotent).
  *
  * Fewest calls: one AssignPrivateIpAddresses per destination interface carrying all of its
- * IPs, one AssociateAddress per EIP, one ReplaceRoute per route. Everything is independent
- * and goes in one wave, except an EIP mapped to a moving secondary IP: it can only be
- * associated once that IP is on the destination interface, so it waits for a second wave.
+ * IPs, one AssociateAddress per EIP, one ReplaceRoute per route in per-route tables, and one
+ * ReplaceRouteTableAssociation per subnet in association mode (the subnet moves onto the
+ * activated node's twin table: every route of that subnet at once, O(subnets) calls instead of
+ * O(routes)). Everything is independent and goes in one wave, except an EIP mapped to a moving
+ * secondary IP: it can only be associated once that IP is on the destination interface, so it
+ * waits for a second wave.
  */
 export function planFailover(config: AgentConfig, activate: NodeId, observed?: ObservedState): Plan {
   const pending = (item: ReturnType<typeof pairItems>[number]) => !observed || holderOf(item, observed) !== activate;
@@ -66,6 +70,17 @@ export function planFailover(config: AgentConfig, activate: NodeId, observed?: O
         role: route.nextHop.role,
       });
     }
+  }
+  for (const subnet of config.routeTableAssociations ?? []) {
+    if (!items.some((i) => i.kind === "subnetRouteTable" && i.id === subnet.subnetId)) continue;
+    first.push({
+      action: "ReplaceRouteTableAssociation",
+      target: subnet.subnetId,
+      node: activate,
+      subnetId: subnet.subnetId,
+      routeTableId: subnet.routeTableIds[activate],
+      fromRouteTableId: subnet.routeTableIds[otherNode(activate)],
+    });
   }
   return { activate, waves: [first, second].filter((wave) => wave.length > 0) };
 }
