@@ -7,6 +7,7 @@
 import { ReplaceRouteTableAssociationCommand } from "@aws-sdk/client-ec2";
 import { EC2Client } from "@aws-sdk/client-ec2";
 import { afterEach, describe, expect, it } from "vitest";
+import { AWS_REQUIRED_ACTIONS } from "../runtime/aws/index.js";
 import { failover } from "../runtime/core/executor.js";
 import { planOperations } from "../runtime/core/operations.js";
 import { planFailover } from "../runtime/core/planner.js";
@@ -56,6 +57,7 @@ describe("association mode", () => {
     expect(there.outcome).toBe("converged");
     expect(there.apiCallsByAction.ReplaceRouteTableAssociation).toBe(10);
     expect(there.apiCallsByAction.ReplaceRoute ?? 0).toBe(0);
+    expect(AWS_REQUIRED_ACTIONS.ec2Mutating).toContain("ec2:ReplaceRouteTableAssociation");
     expect(there.criticalPathRoundTrips).toBe(3);
     for (const [i, subnet] of subnets.entries()) expect(tableOf(s, subnet)).toBe(config.routeTableAssociations![i]!.routeTableIds.b);
     // Every swap issued a new association ID.

@@ -72,8 +72,14 @@ export function destinationText(destination: RouteDestination): string {
 export interface Plan {
   activate: NodeId;
   waves: Operation[][];
+  /**
+   * Operations the cloud is expected to make unnecessary: sent only if verification finds their
+   * item not in place (an EIP on a moving secondary IP follows the IP by itself).
+   */
+  followUps?: Operation[];
 }
 
+/** Every operation the plan may send: its waves, then its follow-ups. */
 export function planOperations(plan: Plan): Operation[] {
-  return plan.waves.flat();
+  return [...plan.waves.flat(), ...(plan.followUps ?? [])];
 }
