@@ -180,6 +180,27 @@ const TOPOLOGY_SCHEMA = {
             properties: { routeTableId: id("rtb"), destinations: { type: "array", items: { type: "string" } }, nextHopRole: { type: "string" } },
           },
         },
+        routeTableAssociations: {
+          type: "array",
+          items: {
+            type: "object",
+            additionalProperties: false,
+            required: ["subnetId", "routeTableIds", "routes"],
+            properties: {
+              subnetId: id("subnet"),
+              routeTableIds: { type: "object", additionalProperties: false, required: ["a", "b"], properties: { a: id("rtb"), b: id("rtb") } },
+              routes: {
+                type: "array",
+                items: {
+                  type: "object",
+                  additionalProperties: false,
+                  required: ["destinations", "nextHopRole"],
+                  properties: { destinations: { type: "array", items: { type: "string" } }, nextHopRole: { type: "string" } },
+                },
+              },
+            },
+          },
+        },
       },
     },
   },

@@ -75,4 +75,6 @@ export interface TopologyPair {
   secondaryIps: { role: string; ips: string[] }[];
   elasticIps: { allocationId: string; role: string; privateIp: Record<NodeId, string> }[];
   routes: { routeTableId: string; destinations: string[]; nextHopRole: string }[];
+  /** Association mode: subnets whose whole route table follows the active node (each node's twin table). */
+  routeTableAssociations?: { subnetId: string; routeTableIds: Record<NodeId, string>; routes: { destinations: string[]; nextHopRole: string }[] }[];
 }

@@ -30,6 +30,8 @@ import {
   type StateStoreConfig,
   type SubnetRouteTableConfig,
   type TagKeys,
+  type ThrottlingConfig,
+  type TokenBucketSettings,
   type TimeBudgets,
 } from "../runtime/config/index.js";
 
@@ -70,6 +72,9 @@ const REQUIRED_BY_TYPES: Record<string, readonly string[]> = {
   "/stateStore": requiredOf<StateStoreConfig>()("type", "bucket", "key"),
   "/endpoints": requiredOf<EndpointOverrides>()(),
   "/timeouts": requiredOf<TimeBudgets>()(),
+  "/throttling": requiredOf<ThrottlingConfig>()(),
+  "/throttling/mutating": requiredOf<TokenBucketSettings>()("burst", "refillPerSecond"),
+  "/throttling/nonMutating": requiredOf<TokenBucketSettings>()("burst", "refillPerSecond"),
   "/agent": requiredOf<AgentDaemonConfig>()(),
   "/agent/listen": requiredOf<NonNullable<AgentDaemonConfig["listen"]>>()(),
   "/agent/reconcile": requiredOf<ReconcileConfig>()("roleCommand"),
@@ -98,6 +103,7 @@ const maximal: DeepRequired<AgentConfig> = {
   stateStore: { type: "s3", bucket: "prod-edge-ha-state", key: "ha-pair/prod-edge/state.json" },
   endpoints: { ec2: "https://ec2.eu-central-1.amazonaws.com", s3: "https://s3.eu-central-1.amazonaws.com", imds: "http://169.254.169.254" },
   timeouts: { deadlineMs: 20_000, requestMs: 2_000, connectMs: 500, verifyIntervalMs: 100 },
+  throttling: { pace: true, mutating: { burst: 100, refillPerSecond: 10 }, nonMutating: { burst: 200, refillPerSecond: 40 } },
   agent: {
     listen: { address: "127.0.0.1", port: 8787 },
     tokenFile: "/etc/ha-pair/token",

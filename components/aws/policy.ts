@@ -90,13 +90,15 @@ export function pairIamPolicy(inputs: PairPolicyInputs): PolicyDocument {
     "network-interface": sorted(inputs.networkInterfaceIds).map((id) => ec2Arn("network-interface", id, region, accountId)),
     "elastic-ip": sorted(inputs.allocationIds).map((id) => ec2Arn("elastic-ip", id, region, accountId)),
     "route-table": sorted(inputs.routeTableIds).map((id) => ec2Arn("route-table", id, region, accountId)),
+    // Subnets are granted only ReplaceRouteTableAssociation (associationArns).
+    subnet: [],
   };
   const statements: PolicyStatement[] = [];
   for (const action of AWS_REQUIRED_ACTIONS.ec2Mutating) {
     const name = action.replace(/^ec2:/, "") as keyof typeof EC2_MUTATING_RESOURCE_TYPES;
     const types = EC2_MUTATING_RESOURCE_TYPES[name];
     if (!types) throw new Error(`no resource types known for ${action}; add it to EC2_MUTATING_RESOURCE_TYPES in runtime/aws/required-actions.ts`);
-    const scoped = name === "ReplaceRoute" ? undefined : inputs.interfacesByAction?.[name];
+    const scoped = name === "ReplaceRoute" || name === "ReplaceRouteTableAssociation" ? undefined : inputs.interfacesByAction?.[name];
     const arnsFor = (type: Ec2ResourceType) =>
       action === "ec2:ReplaceRouteTableAssociation"
         ? associationArns(inputs, type)

@@ -15,7 +15,7 @@ import {
 } from "@aws-sdk/client-ec2";
 import type { AgentConfig } from "../config/types.js";
 import { NODE_IDS } from "../config/types.js";
-import { routeKey, type ObservedState } from "../core/observed.js";
+import { routeKey, type ObservedRouteTable, type ObservedState } from "../core/observed.js";
 import { parseDestination } from "../core/operations.js";
 import type { CallListener } from "../core/provider.js";
 import { tracked } from "./calls.js";
@@ -32,7 +32,8 @@ export interface ObservedResources {
 export function observedIds(config: AgentConfig): { interfaceIds: string[]; allocationIds: string[]; routeTableIds: string[] } {
   const interfaceIds = NODE_IDS.flatMap((node) => Object.values(config.nodes[node].interfaces).map((nic) => nic.id));
   const allocationIds = (config.addresses?.elasticIps ?? []).map((eip) => eip.allocationId);
-  const routeTableIds = [...new Set((config.routes ?? []).map((route) => route.routeTableId))];
+  const twinTableIds = (config.routeTableAssociations ?? []).flatMap((subnet) => NODE_IDS.map((node) => subnet.routeTableIds[node]));
+  const routeTableIds = [...new Set([...(config.routes ?? []).map((route) => route.routeTableId), ...twinTableIds])];
   return { interfaceIds: [...new Set(interfaceIds)], allocationIds: [...new Set(allocationIds)], routeTableIds };
 }
 
@@ -104,7 +105,42 @@ export function buildObservedState(config: AgentConfig, resources: ObservedResou
         : null;
     }
   }
-  return { privateIps, elasticIps, routes };
+  return { privateIps, elasticIps, routes, ...associationState(config, resources) };
+}
+
+/**
+ * Association mode: which twin table each subnet is associated with, and each twin table's
+ * routes (for drift between the twins). Only the twin tables are read: a subnet associated
+ * with any other table is, for the pair, associated with neither.
+ */
+function associationState(config: AgentConfig, resources: ObservedResources): Pick<ObservedState, "subnetRouteTables" | "twinTables"> {
+  const subnets = config.routeTableAssociations ?? [];
+  if (subnets.length === 0) return {};
+  const subnetRouteTables: NonNullable<ObservedState["subnetRouteTables"]> = {};
+  const twinTables: NonNullable<ObservedState["twinTables"]> = {};
+  for (const subnet of subnets) {
+    subnetRouteTables[subnet.subnetId] = null;
+    for (const node of NODE_IDS) {
+      const id = subnet.routeTableIds[node];
+      const table = resources.routeTables.find((t) => t.RouteTableId === id);
+      twinTables[id] = table ? observedRouteTable(table) : null;
+      const association = table?.Associations?.find((a) => a.SubnetId === subnet.subnetId && a.RouteTableAssociationId && (!a.AssociationState?.State || a.AssociationState.State === "associated"));
+      if (association) subnetRouteTables[subnet.subnetId] = { routeTableId: id, associationId: association.RouteTableAssociationId! };
+    }
+  }
+  return { subnetRouteTables, twinTables };
+}
+
+function observedRouteTable(table: RouteTable): ObservedRouteTable {
+  return {
+    routes: (table.Routes ?? []).map((route) => ({
+      destination: route.DestinationPrefixListId ?? (route.DestinationCidrBlock ? canonicalCidr(route.DestinationCidrBlock) : route.DestinationIpv6CidrBlock ? canonicalCidr(route.DestinationIpv6CidrBlock) : "unknown"),
+      target: routeTarget(route),
+      state: route.State ?? "unknown",
+      ...(route.Origin ? { origin: route.Origin } : {}),
+    })),
+    propagatingVgws: (table.PropagatingVgws ?? []).flatMap((vgw) => (vgw.GatewayId ? [vgw.GatewayId] : [])),
+  };
 }
 
 /** The account that owns the pair's interfaces, when they were read. */

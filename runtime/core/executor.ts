@@ -139,6 +139,8 @@ export async function prepareFailover(
   const [stored, permissions] = await Promise.all([
     provider.stateStore.read(signal),
     checking ? provider.checkPermissions(operations, signal ?? deadlineSignal(timeBudgets(config).deadlineMs)).catch(() => undefined) : undefined,
+    // What the operations need that the config cannot name (association IDs); failing here only moves the read into the wave.
+    provider.prefetch?.(operations, signal ?? deadlineSignal(timeBudgets(config).deadlineMs)).catch(() => undefined),
   ]);
   return { config, activate, plan, stored, ...(permissions ? { permissions } : {}) };
 }
@@ -392,8 +394,11 @@ async function verify(
 ): Promise<Verification> {
   if (pairItems(config).length === 0) return { differences: [], reads: 0 };
   // Items whose operation failed for good will not change by waiting; others may just be read stale.
-  const failedTargets = new Set(outcomes.filter((o) => !o.ok).map((o) => o.target));
-  const hopeless = (d: Difference) => planOperations(plan).some((op) => failedTargets.has(op.target) && coversItem(op, d));
+  const hopeless = (d: Difference) => {
+    const failedTargets = new Set(outcomes.filter((o) => !o.ok).map((o) => o.target));
+    return planOperations(plan).some((op) => failedTargets.has(op.target) && coversItem(op, d) && (!plan.followUps?.includes(op) || sentFollowUps.has(op)));
+  };
+  const sentFollowUps = new Set<Operation>();
   let reads = 0;
   let last: Difference[] = [];
   for (;;) {
@@ -406,6 +411,15 @@ async function verify(
     }
     last = differences(config, activate, observed);
     options.onEvent?.({ type: "verify", differences: last });
+    // What the cloud was expected to do by itself (an EIP following its IP) and did not: send it now, once.
+    const due = (plan.followUps ?? []).filter((op) => !sentFollowUps.has(op) && last.some((d) => coversItem(op, d)));
+    if (due.length > 0) {
+      for (const op of due) sentFollowUps.add(op);
+      const results = await Promise.all(due.map((op) => runOperation(op, provider, signal)));
+      outcomes.push(...results);
+      for (const outcome of results) options.onEvent?.({ type: "operation", outcome });
+      continue;
+    }
     if (last.length === 0 || last.every(hopeless)) return { differences: last, reads };
     try {
       await sleep(intervalMs, undefined, { signal });
@@ -423,6 +437,8 @@ function coversItem(op: Operation, d: Difference): boolean {
       return d.kind === "elasticIp" && op.allocationId === d.id;
     case "ReplaceRoute":
       return d.kind === "route" && op.target === d.id;
+    case "ReplaceRouteTableAssociation":
+      return d.kind === "subnetRouteTable" && op.subnetId === d.id;
   }
 }
 

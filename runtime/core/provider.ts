@@ -55,6 +55,8 @@ export interface CloudProvider {
   execute(operation: Operation, signal: AbortSignal): Promise<{ attempts: number }>;
   /** Read where every address and route of the pair points now, batched by resource type. */
   observe(signal: AbortSignal): Promise<ObservedState>;
+  /** Read before the trigger what the operations will need that the config cannot name (AWS: route table association IDs). */
+  prefetch?(operations: Operation[], signal: AbortSignal): Promise<void>;
   /** Check that each operation would be permitted, changing nothing. */
   checkPermissions(operations: Operation[], signal: AbortSignal): Promise<PermissionCheck[]>;
   /** The identity of the node this runs on. Throws HaPairError when the metadata service is unreachable. */

@@ -101,7 +101,10 @@ export function seedState(topology: Topology, ids: IdGenerator, launchTime: stri
     }
   }
 
-  const pairRouteTables = new Set(topology.pair.routes.map((route) => route.routeTableId));
+  const pairRouteTables = new Set([
+    ...topology.pair.routes.map((route) => route.routeTableId),
+    ...(topology.pair.routeTableAssociations ?? []).flatMap((subnet) => [subnet.routeTableIds.a, subnet.routeTableIds.b]),
+  ]);
   for (const table of topology.routeTables) {
     const vpc = state.vpcs[table.vpcId];
     if (!vpc) throw new Error(`topology: route table ${table.id} names unknown VPC ${table.vpcId}`);
