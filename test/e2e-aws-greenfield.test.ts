@@ -256,65 +256,7 @@ describe.each(MODES)("aws-greenfield (%s) in the simulated cloud", (mode) => {
   });
 
   // Every Allow statement, and each action of a multi-action statement, removed in turn.
-  const cases = statements(b.policy)
-    .filter((s) => s.Effect === "Allow")
-    .flatMap((statement) => actionsOf(statement).map((action) => ({ sid: statement.Sid!, action, need: needOf(b, statement, action) })));
-
-  it.each(cases)("without $action (statement $sid), needed by: $need", async ({ sid, action, need }) => {
-    const statement = statements(b.policy).find((s) => s.Sid === sid)!;
-    const s = await startStackSim(b, [without(b.policy, sid, action)]);
-    const { bucket, key } = b.config.stateStore;
-    const before = JSON.stringify(s.world.state);
-
-    const check = await preflight(b, s, "b");
-    const failing = check.checks.filter((c) => c.status === "fail");
-    const agent = agentOn(s, "b", configFor(b, s, "b"));
-    const report = await failover(agent.config, "b", agent.provider, { recorder: agent.recorder });
-    const after = JSON.stringify(s.world.state);
-
-    if (need === "failover") {
-      // Preflight names exactly the missing permission: this action, on a resource of the removed statement.
-      expect(check.code).toBe(1);
-      expect(failing.length).toBeGreaterThan(0);
-      const named = failing.map((c) => ({ check: c.name, ...namedPermission(c.detail) }));
-      const resources = resourcesOf(statement);
-      for (const n of named) {
-        expect(n.permission, JSON.stringify(n)).toBe(action);
-        expect(resources, JSON.stringify(n)).toContain(n.resource);
-      }
-      console.info(`[${mode}] without ${action} (${sid}): preflight ${named.map((n) => `${n.check}: ${n.permission} on ${n.resource}`).join("; ")}`);
-      // The failover fails cleanly: nothing moved, nothing fenced.
-      expect(report.outcome).toBe("failed");
-      expect(JSON.stringify(report.error)).toContain(action);
-      if (action.startsWith("ec2:")) {
-        expect(report.error?.code).toBe("MissingPermission");
-        expect(report.missingPermissions?.length).toBeGreaterThan(0);
-        expect(report.missingPermissions?.every((p) => p.permission === action)).toBe(true);
-      }
-      expect(after).toBe(before);
-      expect(s.s3.getObject(bucket, key)).toBeUndefined();
-      expect(itemsInWorld(s, b.config).every((i) => i.node === "a")).toBe(true);
-    } else {
-      // Not needed to fail over: preflight passes and the failover converges; what needs it is shown here.
-      expect(failing).toEqual([]);
-      expect(report.outcome).toBe("converged");
-      expect(itemsInWorld(s, b.config).every((i) => i.node === "b")).toBe(true);
-      if (need === "reset") {
-        const file = tempFile("config.json", configFor(b, s, "b"));
-        const reset = await runCli(["reset", "--config", file, "--force", "--json"], cleanEnv());
-        expect(reset.code).not.toBe(0);
-        expect(reset.stdout + reset.stderr).toContain(`s3:DeleteObject`);
-        expect(s.s3.getObject(bucket, key)).toBeDefined();
-        console.info(`[${mode}] without ${action} (${sid}): failover unaffected; \`ha-pair reset\` refused (s3:DeleteObject)`);
-      } else if (need === "boot") {
-        expect(await bootRead(b, s)).toMatch(/^denied: .*s3:GetObject/);
-        console.info(`[${mode}] without ${action} (${sid}): failover unaffected; the boot read of agent/config.json refused`);
-      } else {
-        // FINDING when it shows: a mutating action granted that this mode's failover never calls.
-        console.warn(`[${mode}] FINDING: ${action} (${sid}) is granted but no planned operation calls it`);
-      }
-    }
-  });
+  it.each(removalCases(b))("without $action (statement $sid), needed by: $need", (removal) => removedPermission(b, removal));
 });
 
 describe.each(MODES)("aws-greenfield (%s) in association mode, in the simulated cloud", (mode) => {
@@ -348,6 +290,56 @@ describe.each(MODES)("aws-greenfield (%s) in association mode, in the simulated 
     expect(b.translation.translated.length + notModelled.length).toBe(b.resources.length);
   });
 
+  it("the generated policy grants ReplaceRouteTableAssociation on exactly the app subnets and both twins, ReplaceRoute on nothing, and covers exactly what the config moves", () => {
+    expect(b.translation.identityPolicies).toEqual({ [b.roleName]: [b.policy] });
+    expect(policyDisagreements(b.policy, b.translation, b.config)).toEqual([]);
+    const arn = (type: string, id: string) => `arn:aws:ec2:us-east-1:123456789012:${type}/${id}`;
+    const grant = statements(b.policy).find((st) => st.Sid === "PairOnlyReplaceRouteTableAssociation")!;
+    expect(resourcesOf(grant)).toEqual(
+      [...[twin("a").id, twin("b").id].map((id) => arn("route-table", id)), ...entries.map((e) => arn("subnet", e.subnetId))].sort(),
+    );
+    expect(grant.Condition).toEqual({ StringEquals: { "aws:ResourceTag/f5_cloud_failover_label": "gf" } });
+    expect(statements(b.policy).flatMap(actionsOf)).not.toContain("ec2:ReplaceRoute");
+  });
+
+  it("under the generated policy, a new pair fails over a→b and b→a by association swaps; preflight passes; every subnet and address on the active node", async () => {
+    const s = await startStackSim(b);
+    expect(itemsInWorld(s, b.config).every((i) => i.node === "a")).toBe(true);
+    const check = await preflight(b, s, "b");
+    expect(check.checks.filter((c) => c.status === "fail")).toEqual([]);
+    for (const node of ["b", "a"] as const) {
+      const agent = agentOn(s, node, configFor(b, s, node));
+      const report = await failover(agent.config, node, agent.provider, { recorder: agent.recorder });
+      expect({ outcome: report.outcome, error: report.error }).toEqual({ outcome: "converged", error: undefined });
+      expect(report.apiCallsByAction.ReplaceRouteTableAssociation).toBe(entries.length);
+      expect(report.apiCallsByAction.ReplaceRoute ?? 0).toBe(0);
+      const items = itemsInWorld(s, b.config);
+      expect(items.filter((i) => i.item.startsWith("subnet "))).toHaveLength(entries.length);
+      expect(items.filter((i) => i.node !== node)).toEqual([]);
+    }
+    expect(JSON.parse(s.s3.getObjectText(b.config.stateStore.bucket, b.config.stateStore.key)!)).toMatchObject({ activeNode: "a", generation: 2 });
+  });
+
+  it("a grant of the twins without the subnets is refused by preflight naming a subnet, and the failover moves nothing", async () => {
+    const narrowed: PolicyDocument = {
+      ...b.policy,
+      Statement: statements(b.policy).map((st) => (st.Sid === "PairOnlyReplaceRouteTableAssociation" ? { ...st, Resource: resourcesOf(st).filter((a) => !a.includes(":subnet/")) } : st)),
+    };
+    const s = await startStackSim(b, [narrowed]);
+    const before = JSON.stringify(s.world.state);
+    const failing = (await preflight(b, s, "b")).checks.filter((c) => c.status === "fail");
+    expect(failing.length).toBeGreaterThan(0);
+    const named = failing.map((c) => namedPermission(c.detail));
+    expect(named.every((n) => n?.permission === "ec2:ReplaceRouteTableAssociation" && entries.some((e) => n.resource.endsWith(`:subnet/${e.subnetId}`)))).toBe(true);
+    const agent = agentOn(s, "b", configFor(b, s, "b"));
+    const report = await failover(agent.config, "b", agent.provider, { recorder: agent.recorder });
+    expect(report.outcome).toBe("failed");
+    expect(JSON.stringify(s.world.state)).toBe(before);
+  });
+
+  // Every Allow statement's actions removed in turn: without ReplaceRouteTableAssociation preflight names it on a twin or a subnet, and nothing moves.
+  it.each(removalCases(b))("without $action (statement $sid), needed by: $need", (removal) => removedPermission(b, removal));
+
   it("the translator refuses twins that drifted apart, a twin pointing at the other node, and an unlabelled subnet, naming each", async () => {
     const region = { region: "us-east-1", accountId: "123456789012" };
     const edit = (id: string | undefined, change: (r: RegisteredResource) => RegisteredResource) => b.resources.map((r) => (r.id === id ? change(r) : r));
@@ -363,6 +355,76 @@ describe.each(MODES)("aws-greenfield (%s) in association mode, in the simulated 
     expect(await refusal(unlabelled)).toContain(`subnet ${subnetId} lacks the tag f5_cloud_failover_label=gf`);
   });
 });
+
+interface Removal {
+  sid: string;
+  action: string;
+  need: Need;
+}
+
+/** Every Allow statement's actions, one at a time. */
+function removalCases(b: Built): Removal[] {
+  return statements(b.policy)
+    .filter((s) => s.Effect === "Allow")
+    .flatMap((statement) => actionsOf(statement).map((action) => ({ sid: statement.Sid!, action, need: needOf(b, statement, action) })));
+}
+
+/** The stack's own policy without one action: preflight names it and nothing moves, or (not needed to fail over) the failover converges and what needs it is shown. */
+async function removedPermission(b: Built, { sid, action, need }: Removal): Promise<void> {
+  const statement = statements(b.policy).find((s) => s.Sid === sid)!;
+  const s = await startStackSim(b, [without(b.policy, sid, action)]);
+  const { bucket, key } = b.config.stateStore;
+  const before = JSON.stringify(s.world.state);
+
+  const check = await preflight(b, s, "b");
+  const failing = check.checks.filter((c) => c.status === "fail");
+  const agent = agentOn(s, "b", configFor(b, s, "b"));
+  const report = await failover(agent.config, "b", agent.provider, { recorder: agent.recorder });
+  const after = JSON.stringify(s.world.state);
+
+  if (need === "failover") {
+    // Preflight names exactly the missing permission: this action, on a resource of the removed statement.
+    expect(check.code).toBe(1);
+    expect(failing.length).toBeGreaterThan(0);
+    const named = failing.map((c) => ({ check: c.name, ...namedPermission(c.detail) }));
+    const resources = resourcesOf(statement);
+    for (const n of named) {
+      expect(n.permission, JSON.stringify(n)).toBe(action);
+      expect(resources, JSON.stringify(n)).toContain(n.resource);
+    }
+    console.info(`[${b.mode}, ${b.routeMode}] without ${action} (${sid}): preflight ${named.map((n) => `${n.check}: ${n.permission} on ${n.resource}`).join("; ")}`);
+    // The failover fails cleanly: nothing moved, nothing fenced.
+    expect(report.outcome).toBe("failed");
+    expect(JSON.stringify(report.error)).toContain(action);
+    if (action.startsWith("ec2:")) {
+      expect(report.error?.code).toBe("MissingPermission");
+      expect(report.missingPermissions?.length).toBeGreaterThan(0);
+      expect(report.missingPermissions?.every((p) => p.permission === action)).toBe(true);
+    }
+    expect(after).toBe(before);
+    expect(s.s3.getObject(bucket, key)).toBeUndefined();
+    expect(itemsInWorld(s, b.config).every((i) => i.node === "a")).toBe(true);
+  } else {
+    // Not needed to fail over: preflight passes and the failover converges; what needs it is shown here.
+    expect(failing).toEqual([]);
+    expect(report.outcome).toBe("converged");
+    expect(itemsInWorld(s, b.config).every((i) => i.node === "b")).toBe(true);
+    if (need === "reset") {
+      const file = tempFile("config.json", configFor(b, s, "b"));
+      const reset = await runCli(["reset", "--config", file, "--force", "--json"], cleanEnv());
+      expect(reset.code).not.toBe(0);
+      expect(reset.stdout + reset.stderr).toContain(`s3:DeleteObject`);
+      expect(s.s3.getObject(bucket, key)).toBeDefined();
+      console.info(`[${b.mode}, ${b.routeMode}] without ${action} (${sid}): failover unaffected; \`ha-pair reset\` refused (s3:DeleteObject)`);
+    } else if (need === "boot") {
+      expect(await bootRead(b, s)).toMatch(/^denied: .*s3:GetObject/);
+      console.info(`[${b.mode}, ${b.routeMode}] without ${action} (${sid}): failover unaffected; the boot read of agent/config.json refused`);
+    } else {
+      // FINDING when it shows: a mutating action granted that this mode's failover never calls.
+      console.warn(`[${b.mode}, ${b.routeMode}] FINDING: ${action} (${sid}) is granted but no planned operation calls it`);
+    }
+  }
+}
 
 /** What a node does at boot: read its config from the bucket with the instance role (node a's IMDS). */
 async function bootRead(b: Built, s: AwsSim): Promise<string> {

@@ -385,6 +385,15 @@ export async function stackToTopology(resources: readonly RegisteredResource[], 
       secondaryIps: (config.addresses?.secondaryIps ?? []).map((g) => ({ role: g.role, ips: [...g.ips] })),
       elasticIps: (config.addresses?.elasticIps ?? []).map((e) => ({ allocationId: e.allocationId, role: e.role, privateIp: { ...e.privateIp } })),
       routes: (config.routes ?? []).map((r) => ({ routeTableId: r.routeTableId, destinations: [...r.destinations], nextHopRole: r.nextHop.role })),
+      ...(config.routeTableAssociations
+        ? {
+            routeTableAssociations: config.routeTableAssociations.map((e) => ({
+              subnetId: e.subnetId,
+              routeTableIds: { ...e.routeTableIds },
+              routes: e.routes.map((r) => ({ destinations: [...r.destinations], nextHopRole: r.nextHop.role })),
+            })),
+          }
+        : {}),
     },
   };
   return { topology, identityPolicies, objects, notModelled, translated };
