@@ -23,8 +23,8 @@
  *   table (the provider's update of routeTableId is itself a ReplaceRouteTableAssociation);
  * - `pulumi refresh` after a failover finds the recorded association ID gone and drops the
  *   resource from the state; the next `up` would then try AssociateRouteTable on a subnet that
- *   already has a table and fail (Resource.AlreadyAssociated), without moving anything. Refresh
- *   the rest of the stack only (`pulumi refresh --exclude <association URNs>`), or re-adopt the
+ *   already has a table and fail (Resource.AlreadyAssociated), without moving anything. Leave
+ *   them out of the refresh (`--exclude <association URNs>`, or `--target` the rest), or re-adopt the
  *   live association with `pulumi import` (ID `subnet-.../rtb-...`);
  * - `pulumi destroy` after a failover deletes a recorded association that no longer exists (a
  *   no-op) and then cannot delete the twin the subnet is on (DependencyViolation): disassociate
