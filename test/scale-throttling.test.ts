@@ -55,6 +55,20 @@ describe("per-route failover under request throttling (buckets refilled 10× fas
     expect(report.outcome).toBe("converged");
   }, 30_000);
 
+  it("when the deadline does run out, the report says which items are on which node", async () => {
+    const slow = { mutating: { burst: 10, refillPerSecond: 10 }, nonMutating: { burst: 100, refillPerSecond: 200 } };
+    const s = await pairWithRoutes(100, slow);
+    const config: AgentConfig = { ...s.agentConfig(), throttling: slow, timeouts: { deadlineMs: 2_000, requestMs: 1_000 } };
+    const { provider, recorder } = agentOn(s, "b", config);
+    const report = await failover(config, "b", provider, { recorder, checkPermissions: false });
+    expect(report.outcome).toBe("not-converged");
+    const onA = report.differences.length;
+    expect(onA).toBeGreaterThan(40);
+    const total = 100 + 5 + 1;
+    expect(report.error?.message).toMatch(new RegExp(`^${total - onA} of ${total} items are on node b; ${onA} still on node a: route rtb-\\S+ 172\\.16\\.\\d+\\.0/24, `));
+    expect(report.error?.message).toContain(`and ${onA - 10} more`);
+  }, 30_000);
+
   it("derives the default deadline from the plan: (routes − burst)/refill plus the margin", () => {
     const base = pairTopology({ secondaryIps: 0, elasticIps: 0, routeTables: 1, routesPerTable: 500 });
     const config = { version: 1, cloud: "aws", label: "x", nodes: { a: { instanceId: "i-0aaaaaaaaaaaaaaa1", interfaces: { internal: { id: "eni-0aaaaaaaaaaaaaaa1" } } }, b: { instanceId: "i-0bbbbbbbbbbbbbbb1", interfaces: { internal: { id: "eni-0bbbbbbbbbbbbbbb1" } } } },

@@ -163,3 +163,26 @@ export function inspectPair(config: AgentConfig, observed: ObservedState): Inspe
   else if (holders.size > 1) activeNode = "mixed";
   return { activeNode, items };
 }
+
+/**
+ * Where the pair stands after a failover that did not converge (a deadline that ran out, calls
+ * that failed): how many items are on each node, naming those not on the activated one, so the
+ * report says exactly which addresses and routes a split pair has where.
+ */
+export function describeSplit(config: AgentConfig, activate: NodeId, remaining: Difference[], shown = 10): string {
+  const total = pairItems(config).length;
+  const other = activate === "a" ? "b" : "a";
+  const items = pairItems(config);
+  const nodeOfDifference = (d: Difference): NodeId | null => {
+    const item = items.find((i) => i.kind === d.kind && i.id === d.id);
+    return item ? (NODE_IDS.find((node) => samePlacement(item.placement[node], d.actual)) ?? null) : null;
+  };
+  const onOther = remaining.filter((d) => nodeOfDifference(d) === other);
+  const onNeither = remaining.filter((d) => nodeOfDifference(d) === null);
+  const list = (ds: Difference[]) => `${ds.slice(0, shown).map((d) => `${d.kind} ${d.id}`).join(", ")}${ds.length > shown ? ` and ${ds.length - shown} more` : ""}`;
+  return [
+    `${total - remaining.length} of ${total} items are on node ${activate}`,
+    ...(onOther.length > 0 ? [`${onOther.length} still on node ${other}: ${list(onOther)}`] : []),
+    ...(onNeither.length > 0 ? [`${onNeither.length} on neither node: ${list(onNeither)}`] : []),
+  ].join("; ");
+}

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { AgentConfig, NodeId } from "../config/types.js";
 import { timeBudgets } from "../config/types.js";
-import { describeDifference, differences, pairItems, type Difference } from "./desired.js";
+import { describeDifference, describeSplit, differences, pairItems, type Difference } from "./desired.js";
 import { asHaPairError, FencingConflictError, HaPairError } from "./errors.js";
 import { describeOwner, takeOver } from "./fencing.js";
 import type { ObservedState } from "./observed.js";
@@ -306,7 +306,7 @@ export async function runFailover(
   // 4. Record the result, fenced by the ETag of our own takeover. The deadline may have passed:
   //    the result is recorded anyway, under its own short budget.
   const failedOps = outcomes.filter((o) => !o.ok);
-  const summary = converged ? undefined : summarize(failedOps, verified.differences, verified.error);
+  const summary = converged ? undefined : `${describeSplit(config, activate, verified.differences)}. ${summarize(failedOps, verified.differences, verified.error)}`;
   const finalState: PairState = {
     ...fence.state,
     taskState: converged ? "SUCCEEDED" : "FAILED",
@@ -407,6 +407,7 @@ async function verify(
       reads += 1;
       observed = await provider.observe(signal);
     } catch (err) {
+      if (signal.aborted) last = (await finalPicture(config, activate, provider)) ?? last;
       return { differences: last, reads, error: asHaPairError(err) };
     }
     last = differences(config, activate, observed);
@@ -424,8 +425,20 @@ async function verify(
     try {
       await sleep(intervalMs, undefined, { signal });
     } catch {
-      return { differences: last, reads, error: deadlineError(config) };
+      return { differences: (await finalPicture(config, activate, provider)) ?? last, reads, error: deadlineError(config) };
     }
+  }
+}
+
+/**
+ * The deadline ran out: one last read under its own short budget (as the result's record has),
+ * so the report says where every item is, not just that time was up.
+ */
+async function finalPicture(config: AgentConfig, activate: NodeId, provider: CloudProvider): Promise<Difference[] | undefined> {
+  try {
+    return differences(config, activate, await provider.observe(deadlineSignal(timeBudgets(config).requestMs * 2)));
+  } catch {
+    return undefined;
   }
 }
 
