@@ -15,6 +15,7 @@
  * verification reads (DescribeAddresses, DescribeRouteTables), without which their removal let
  * every mutation land and the failover end unverified.
  */
+import { CreateRouteCommand, EC2Client } from "@aws-sdk/client-ec2";
 import { S3Client, GetObjectCommand } from "@aws-sdk/client-s3";
 import { afterEach, describe, expect, it } from "vitest";
 import type { AgentConfig, NodeId } from "../runtime/config/types.js";
@@ -335,6 +336,21 @@ describe.each(MODES)("aws-greenfield (%s) in association mode, in the simulated 
     const report = await failover(agent.config, "b", agent.provider, { recorder: agent.recorder });
     expect(report.outcome).toBe("failed");
     expect(JSON.stringify(s.world.state)).toBe(before);
+  });
+
+  it("preflight checks the stack's twins: identical after up; a route added to node b's twin only is named, with the subnets it would break", async () => {
+    const s = await startStackSim(b);
+    const twinCheck = async () => (await preflight(b, s, "b")).checks.filter((c) => c.name === "twin route tables");
+    expect((await twinCheck()).map((c) => c.status)).toEqual(["ok"]);
+    // Someone adds a route to one twin only, outside the stack (the operator's allow-all sim user).
+    const ec2 = new EC2Client({ endpoint: s.endpoint, region: s.region, credentials: s.credentials, maxAttempts: 1 });
+    await ec2.send(new CreateRouteCommand({ RouteTableId: twin("b").id, DestinationCidrBlock: "10.99.0.0/16", NetworkInterfaceId: b.config.nodes.b.interfaces.internal!.id }));
+    ec2.destroy();
+    const drift = await twinCheck();
+    expect(drift.map((c) => c.status)).toContain("fail");
+    const detail = drift.map((c) => c.detail).join("\n");
+    expect(detail).toContain("10.99.0.0/16");
+    for (const entry of entries) expect(detail).toContain(entry.subnetId);
   });
 
   // Every Allow statement's actions removed in turn: without ReplaceRouteTableAssociation preflight names it on a twin or a subnet, and nothing moves.
