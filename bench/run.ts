@@ -26,7 +26,8 @@ const FAILOVERS = 6;
 const COLD_STARTS = 15;
 const SMALL_PAIR = { secondaryIps: 10, elasticIps: 1, routeTables: 3, routesPerTable: 2 };
 
-const { values } = parseArgs({ options: { json: { type: "boolean" }, routes: { type: "string" } } });
+const { values } = parseArgs({ options: { json: { type: "boolean" }, routes: { type: "string" }, modes: { type: "string" }, "scaling-only": { type: "boolean" } } });
+const scalingModes = values.modes ? (values.modes.split(",") as ScalingRow["mode"][]) : undefined;
 const scalingRoutes = values.routes ? values.routes.split(",").map(Number) : SCALING_ROUTES;
 const log = (text: string) => {
   if (!values.json) process.stdout.write(`${text}\n`);
@@ -295,11 +296,16 @@ function scalingTargets(rows: ScalingRow[]) {
 }
 
 async function main(): Promise<void> {
+  if (values["scaling-only"]) {
+    const rows = await awsScaling({ latencyMs: LATENCY_MS, agent: join(process.cwd(), "dist", "ha-pair-agent.cjs"), routes: scalingRoutes, ...(scalingModes ? { modes: scalingModes } : {}), onRow: (r) => log(scalingLine(r)) });
+    if (values.json) process.stdout.write(`${JSON.stringify({ scaling: rows.filter((r) => r.path === "daemon"), scalingOneShot: rows.filter((r) => r.path === "one-shot"), targets: scalingTargets(rows.filter((r) => r.path === "daemon")) }, null, 2)}\n`);
+    return;
+  }
   const failoverResult = await failoverScenario();
   const coldStartResult = await coldStart();
   const daemonResult = await daemonTrigger();
   log(`scaling — ${LATENCY_MS} ms per call, EC2's buckets on (mutating 50 burst, 5/s; Describe* 100, 20/s), 50 secondary IPs, 1 EIP:`);
-  const rows = await awsScaling({ latencyMs: LATENCY_MS, agent: join(process.cwd(), "dist", "ha-pair-agent.cjs"), routes: scalingRoutes, onRow: (r) => log(scalingLine(r)) });
+  const rows = await awsScaling({ latencyMs: LATENCY_MS, agent: join(process.cwd(), "dist", "ha-pair-agent.cjs"), routes: scalingRoutes, ...(scalingModes ? { modes: scalingModes } : {}), onRow: (r) => log(scalingLine(r)) });
   // `scaling`: the daemon path, which a node's HA machinery triggers (POST /trigger → verified).
   // `scalingOneShot`: the trigger snippet's fallback, process start → verified: it adds the cold
   // start, the credentials, and prepare's state read and permission check (whose DryRuns the

@@ -98,6 +98,10 @@ export function measure(calls: readonly CallRecord[], from: number): { converged
 
 function row(routes: number, mode: RouteMode, path: AgentPath, latencyMs: number, started: number, calls: readonly CallRecord[], report: { converged: boolean; apiCalls: number } | undefined): ScalingRow {
   const m = measure(calls, started);
+  if (process.env.HA_PAIR_BENCH_TIMELINE && m) {
+    // Where the time went, from the cloud's log: each call's arrival and answer, relative to the trigger.
+    for (const c of [...m.window].sort((x, y) => x.time - y.time)) process.stderr.write(`  ${routes} ${mode} ${path} +${c.time - started} ms ${c.action} ${c.ms} ms ${c.errorCode ?? ""}\n`);
+  }
   const floor = floorMs(routes, mode, latencyMs);
   const durationMs = m ? m.convergedAt - started : Number.NaN;
   const byAction: Record<string, number> = {};
@@ -199,10 +203,10 @@ function startedPort(child: ChildProcess): Promise<number> {
 }
 
 /** Every row of the AWS scaling curve, in order: per size, per-route then association, daemon then one-shot. */
-export async function awsScaling(options: { latencyMs: number; agent: string; routes?: number[]; onRow?: (row: ScalingRow) => void }): Promise<ScalingRow[]> {
+export async function awsScaling(options: { latencyMs: number; agent: string; routes?: number[]; modes?: RouteMode[]; onRow?: (row: ScalingRow) => void }): Promise<ScalingRow[]> {
   const rows: ScalingRow[] = [];
   for (const routes of options.routes ?? SCALING_ROUTES) {
-    for (const mode of ["per-route", "association"] as const) {
+    for (const mode of options.modes ?? (["per-route", "association"] as const)) {
       for (const path of ["daemon", "one-shot"] as const) {
         const result = path === "daemon" ? await daemonRow(routes, mode, options.latencyMs, options.agent) : await oneShotRow(routes, mode, options.latencyMs, options.agent);
         options.onRow?.(result);

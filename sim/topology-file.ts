@@ -113,6 +113,7 @@ const TOPOLOGY_SCHEMA = {
             },
           },
           subnetIds: { type: "array", items: id("subnet") },
+          main: { type: "boolean" },
           tags,
         },
       },

@@ -57,6 +57,8 @@ export interface TopologyRouteTable {
   /** The VPC's local route is implied; these are the others. */
   routes: TopologyRoute[];
   subnetIds?: string[];
+  /** The VPC's main route table (subnets without an explicit association use it). */
+  main?: boolean;
   tags?: Record<string, string>;
 }
 
