@@ -36,9 +36,9 @@ export function taskView(task: FailoverTask): Record<string, unknown> {
 }
 
 /**
- * The daemon's HTTP API. Every request must carry the bearer token — checked before the route,
- * so an unauthenticated caller learns nothing, not even which paths exist. Then 404 for an
- * unknown path, 405 (with Allow) for a known path and another method.
+ * The daemon's HTTP API. Every request must name a loopback Host and carry the bearer token —
+ * both checked before the route, so an unauthenticated caller learns nothing, not even which
+ * paths exist. Then 404 for an unknown path, 405 (with Allow) for a known path and another method.
  */
 export function createApi(backend: ApiBackend, token: BearerToken, log: Logger): RequestListener {
   const routes: Record<string, Partial<Record<string, Handler>>> = {
