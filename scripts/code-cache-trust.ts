@@ -4,15 +4,16 @@
  * So a cache is used only when nobody but this user (and root) can have put it there:
  * - every directory from / down to the cache directory is owned by this user or root and
  *   writable by nobody else (a root-owned sticky directory such as /tmp is fine above it: others
- *   cannot rename or delete what is ours in it). This is also what refuses a cache under a home
- *   this user does not own (`sudo -E` keeps the caller's HOME);
+ *   cannot rename or delete what is ours in it), each checked on a descriptor opened without
+ *   following a symlink. This is also what refuses a cache under a home this user does not own
+ *   (`sudo -E` keeps the caller's HOME). Once that holds, nobody else can swap a path below;
  * - files are opened without following a symlink and checked on the opened descriptor (owner,
  *   mode), then read from that same descriptor: a file swapped after the check is never read;
  * - each file carries an HMAC keyed by a secret that only this user can read, kept beside the
  *   cache (created once, O_EXCL, mode 600): a plain digest anyone can recompute; the HMAC they cannot.
  */
 import { randomBytes } from "node:crypto";
-import { closeSync, constants, fstatSync, fsyncSync, linkSync, lstatSync, mkdirSync, openSync, readSync, realpathSync, unlinkSync, writeSync } from "node:fs";
+import { closeSync, constants, fstatSync, fsyncSync, linkSync, lstatSync, mkdirSync, openSync, readSync, realpathSync, unlinkSync, writeSync, type Stats } from "node:fs";
 import { dirname, join, resolve, sep } from "node:path";
 
 const KEY_FILE = "code-cache.key";
@@ -67,8 +68,8 @@ function trustedChain(real: string, uid: number, isCacheDir: boolean): boolean {
   const parts = real.split(sep).filter(Boolean);
   for (let depth = 0; depth <= parts.length; depth++) {
     const path = sep + parts.slice(0, depth).join(sep);
-    const stat = lstatSync(path);
-    if (!stat.isDirectory()) return false;
+    const stat = directoryStat(path);
+    if (!stat) return false;
     const last = depth === parts.length;
     if (last && isCacheDir) {
       if (stat.uid !== uid || (stat.mode & 0o022) !== 0) return false;
@@ -79,6 +80,22 @@ function trustedChain(real: string, uid: number, isCacheDir: boolean): boolean {
     }
   }
   return true;
+}
+
+/** A directory's owner and mode, from a descriptor opened on it without following a symlink (undefined if it is none). */
+function directoryStat(path: string): Stats | undefined {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
+  } catch {
+    return undefined;
+  }
+  try {
+    const stat = fstatSync(fd);
+    return stat.isDirectory() ? stat : undefined;
+  } finally {
+    closeSync(fd);
+  }
 }
 
 export type TrustedRead = { ok: true; data: Buffer } | { ok: false; reason: "missing" | "untrusted" };
