@@ -1,5 +1,6 @@
 // AwsHaPair under Pulumi mocks: what it creates, how, with which tags, and how it refuses bad input.
 import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { AwsHaPair, pairTags, type AwsHaPairArgs } from "../components/index.js";
 import { validateConfig } from "../runtime/config/index.js";
@@ -108,6 +109,50 @@ describe("AwsHaPair around an existing pair (everything by ID)", () => {
     args.nodes.b.interfaces.mgmt!.routing = true;
     const { h: h2 } = await build(args);
     expect(h2.ofType(T.sdc)).toHaveLength(6);
+  });
+
+  it("leaves source/dest check alone when a SourceDestCheckOff is deleted, unless restoring is asked for", async () => {
+    const { h } = await build(existingPairArgs());
+    expect(h.ofType(T.sdc).map((r) => r.inputs.restoreOnDelete)).toEqual([false, false, false, false]);
+    const { h: optIn } = await build(existingPairArgs({ restoreSourceDestCheckOnDelete: true }));
+    expect(optIn.ofType(T.sdc).map((r) => r.inputs.restoreOnDelete)).toEqual([true, true, true, true]);
+  });
+
+  it("gives SourceDestCheckOff the profile, role and endpoints of the component's explicit aws.Provider, and no credential", async () => {
+    // As in `pulumi up`: a provider setting left unset is unknown during preview.
+    const h = new PulumiMockHarness({ existing, preview: false });
+    const roleArn = "arn:aws:iam::210987654321:role/pair-admin";
+    await h.run(() => {
+      const corp = new aws.Provider("corp", {
+        region: "us-east-1",
+        profile: "corp-admin",
+        assumeRoles: [{ roleArn, sessionName: "pulumi-edge", externalId: "corp-ext-1" }],
+        endpoints: [{ ec2: "https://ec2.vpce.example", sts: "https://sts.vpce.example" }],
+      });
+      return new AwsHaPair("edge", existingPairArgs(), { providers: [corp] });
+    });
+    await h.finish();
+    const checks = h.ofType(T.sdc);
+    expect(checks).toHaveLength(4);
+    for (const check of checks) {
+      expect(check.inputs).toMatchObject({ profile: "corp-admin", assumeRole: { roleArn, sessionName: "pulumi-edge", externalId: "corp-ext-1" }, endpoint: "https://ec2.vpce.example", stsEndpoint: "https://sts.vpce.example" });
+      expect(Object.keys(check.inputs)).not.toEqual(expect.arrayContaining(["accessKey"]));
+    }
+    // The Region comes from the same provider: the component looks it up through it.
+    const provider = h.get("pulumi:providers:aws", "corp");
+    expect(h.invokes.find((i) => i.token === "aws:index/getRegion:getRegion")?.provider).toBe(`${provider.urn}::${provider.id}`);
+  });
+
+  it("refuses an explicit aws.Provider with static keys for SourceDestCheckOff rather than store them or use other credentials", async () => {
+    const h = new PulumiMockHarness({ existing, preview: false, captureProgramErrors: true });
+    await h.run(() => {
+      const keyed = new aws.Provider("keyed", { region: "us-east-1", accessKey: "AKIAEXAMPLEKEY000001", secretKey: pulumi.secret("example-secret") });
+      return new AwsHaPair("edge", existingPairArgs(), { provider: keyed });
+    });
+    const errors = await h.finish();
+    expect(errors.map((e) => e.message).join("\n")).toContain('AwsHaPair "edge": aws.Provider authenticates with a static accessKey');
+    expect(h.ofType(T.sdc)).toHaveLength(0);
+    expect(JSON.stringify(h.resources.filter((r) => r.type !== "pulumi:providers:aws").map((r) => r.inputs))).not.toContain("example-secret");
   });
 
   it("creates the S3 gateway endpoint on the nodes' route tables and the EC2 interface endpoint with private DNS behind a 443-only security group", async () => {

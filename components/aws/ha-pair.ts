@@ -20,6 +20,7 @@ import { DEFAULT_AGENT_BUNDLE, agentInstallScript, agentUserData, bigipTriggerSn
 import { createEndpoints, vpcDnsProblem } from "./endpoints.js";
 import { createAgentRole } from "./iam.js";
 import type { PairPolicyInputs } from "./policy.js";
+import { awsProviderOf, awsProviderSettings } from "./provider-settings.js";
 import { SourceDestCheckOff } from "./source-dest-check.js";
 import { createStateBucket } from "./state-bucket.js";
 import { pairTagKeys } from "./tags.js";
@@ -159,6 +160,12 @@ export interface AwsHaPairArgs {
   agent?: AwsHaPairAgentArgs;
   /** Extra tags on every resource the component creates. */
   tags?: Record<string, string>;
+  /**
+   * Turn source/dest check back on (to the value found) when a SourceDestCheckOff is deleted.
+   * Default false: deleting it (a rename, a removed interface, `pulumi destroy`) leaves the
+   * interface as it is, so a pair that still forwards traffic is never broken by a delete.
+   */
+  restoreSourceDestCheckOnDelete?: boolean;
 }
 
 /** Every problem with the args that can be seen before any resource exists, all at once. */
@@ -231,6 +238,9 @@ export class AwsHaPair extends pulumi.ComponentResource {
     const region = args.region !== undefined ? pulumi.output(args.region) : aws.getRegionOutput({}, childOpts).region;
     const accountId = aws.getCallerIdentityOutput({}, childOpts).accountId;
     const keys = pairObjectKeys(label, args.statePrefix);
+    // SourceDestCheckOff runs outside the AWS provider: it gets that provider's non-secret settings (read once, when needed).
+    let settings: ReturnType<typeof awsProviderSettings> | undefined;
+    const providerSettings = () => (settings ??= awsProviderSettings(name, awsProviderOf(this)));
 
     // --- what must hold before anything is built on it: problems are collected, then thrown together
     const checks: pulumi.Output<string[]>[] = [];
@@ -294,7 +304,21 @@ export class AwsHaPair extends pulumi.ComponentResource {
                 : pulumi.output(undefined);
           new aws.ec2.Tag(`${name}-${node}-${role}-label`, { resourceId: id, key: labelKey, value: label }, childOpts);
           new aws.ec2.Tag(`${name}-${node}-${role}-nic-map`, { resourceId: id, key: nicMapKey, value: role }, childOpts);
-          if (routing) new SourceDestCheckOff(`${name}-${node}-${role}-source-dest-check`, { networkInterfaceId: id, region }, childOpts);
+          if (routing) {
+            new SourceDestCheckOff(
+              `${name}-${node}-${role}-source-dest-check`,
+              {
+                networkInterfaceId: id,
+                region,
+                endpoint: providerSettings().apply((p) => p.ec2Endpoint),
+                stsEndpoint: providerSettings().apply((p) => p.stsEndpoint),
+                profile: providerSettings().apply((p) => p.profile),
+                assumeRole: providerSettings().apply((p) => p.assumeRole),
+                restoreOnDelete: args.restoreSourceDestCheckOnDelete ?? false,
+              },
+              childOpts,
+            );
+          }
         }
         // The role gets mutating permissions only on interfaces something moves to (not management).
         if (followRoles.has(role)) interfaceIds.push(id);

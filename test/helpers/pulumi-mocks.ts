@@ -37,6 +37,8 @@ export interface RegisteredResource {
 export interface InvokeRecord {
   token: string;
   inputs: Record<string, any>;
+  /** The provider reference (URN::ID) the invoke was sent with, when not the default provider. */
+  provider?: string;
 }
 
 export interface MockCloudOptions {
@@ -325,7 +327,7 @@ export class PulumiMockHarness {
 
   private answer(args: pulumi.runtime.MockCallArgs): Record<string, any> {
     const inputs = args.inputs ?? {};
-    this.invokes.push({ token: args.token, inputs });
+    this.invokes.push({ token: args.token, inputs, ...(args.provider ? { provider: args.provider } : {}) });
     const custom = this.options.calls?.[args.token];
     if (custom) return custom(inputs);
     const existing = this.options.existing ?? {};
