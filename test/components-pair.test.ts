@@ -215,6 +215,35 @@ describe("AwsHaPair around an existing pair (everything by ID)", () => {
     expect(await resolve(pair.bucketName)).toBe(bucket.state.bucket);
   });
 
+  it("keeps the state bucket and its locks in AWS when Pulumi deletes them, unless forceDestroy or retainOnDelete: false says otherwise", async () => {
+    const bucketParts = (h: PulumiMockHarness) => h.resources.filter((r) => r.type.startsWith("aws:s3/bucket") && r.type !== T.object);
+    const { h } = await build(existingPairArgs());
+    expect(bucketParts(h).map((r) => r.type.split(":").pop()).sort()).toEqual(["Bucket", "BucketOwnershipControls", "BucketPolicy", "BucketPublicAccessBlock", "BucketServerSideEncryptionConfiguration", "BucketVersioning"]);
+    for (const r of bucketParts(h)) expect(r.retainOnDelete, r.type).toBe(true);
+    // The uploads are the component's to replace; they go with the stack.
+    for (const r of h.ofType(T.object)) expect(r.retainOnDelete, r.name).toBeFalsy();
+    const { h: forced } = await build(existingPairArgs({ stateBucket: { forceDestroy: true } }));
+    for (const r of bucketParts(forced)) expect(r.retainOnDelete, r.type).toBeFalsy();
+    const { h: optedOut } = await build(existingPairArgs({ stateBucket: { retainOnDelete: false } }));
+    for (const r of bucketParts(optedOut)) expect(r.retainOnDelete, r.type).toBeFalsy();
+  });
+
+  it("renamed with an alias to its old name, finds every child (state bucket included) where it was", async () => {
+    const urnsOf = (h: PulumiMockHarness) => new Set(h.resources.map((r) => r.urn));
+    const { h: before } = await build(existingPairArgs());
+    const h = new PulumiMockHarness({ existing, aliasSpecs: false });
+    const renamed = await h.run(() => new AwsHaPair("edge-renamed", existingPairArgs(), { aliases: [{ name: "edge" }] }));
+    await resolve(renamed.agentConfig);
+    await h.finish();
+    const old = urnsOf(before);
+    const children = h.resources.filter((r) => r.type !== "ha-pair:index:AwsHaPair");
+    expect(children.length).toBe(before.resources.length - 1);
+    for (const child of children) {
+      expect(child.name.startsWith("edge-renamed-"), child.name).toBe(true);
+      expect(child.aliasUrns.filter((u) => old.has(u)), `${child.type} ${child.name}`).toHaveLength(1);
+    }
+  });
+
   it("uses SSE-KMS with the given key and grants the role only that key", async () => {
     const key = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
     const { h, pair } = await build(existingPairArgs({ stateBucket: { kmsKeyArn: key } }));

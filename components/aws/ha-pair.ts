@@ -114,6 +114,12 @@ export interface AwsHaPairStateBucketArgs {
   kmsKeyArn?: pulumi.Input<string>;
   /** Let `pulumi destroy` delete a bucket that still holds objects (default false). */
   forceDestroy?: boolean;
+  /**
+   * Keep the bucket (and its public-access block, encryption, versioning and policy) in AWS when
+   * Pulumi deletes them — `pulumi destroy`, a removed component — instead of deleting the pair's
+   * state. Default true, false with forceDestroy.
+   */
+  retainOnDelete?: boolean;
 }
 
 export interface AwsHaPairAgentReconcileArgs {
@@ -444,6 +450,7 @@ export class AwsHaPair extends pulumi.ComponentResource {
           bucketName: args.stateBucket?.bucketName,
           kmsKeyArn: args.stateBucket?.kmsKeyArn,
           forceDestroy: args.stateBucket?.forceDestroy,
+          retainOnDelete: args.stateBucket?.retainOnDelete,
           region,
           tags: labelTags,
           s3EndpointId: endpoints.s3EndpointId,

@@ -10,6 +10,7 @@
  * from the inputs (an interface without a private IP gets the next free host of its subnet).
  */
 import { createHash } from "node:crypto";
+import { createRequire } from "node:module";
 import * as pulumi from "@pulumi/pulumi";
 
 export const MOCK_ACCOUNT = "123456789012";
@@ -30,6 +31,11 @@ export interface RegisteredResource {
   ignoreChanges: string[];
   /** URNs of explicit and input dependencies. */
   dependencies: string[];
+  /** Resource options as sent to the engine. */
+  protect?: boolean;
+  retainOnDelete?: boolean;
+  /** Alias URNs the SDK computed (only with MockCloudOptions.aliasSpecs false, as for an engine without alias specs). */
+  aliasUrns: string[];
   /** What a component registered with registerOutputs (plain values). */
   outputs?: Record<string, any>;
 }
@@ -59,6 +65,13 @@ export interface MockCloudOptions {
    * program to fail; call finish() to get them and restore the runner's handlers.
    */
   captureProgramErrors?: boolean;
+  /**
+   * Whether the mock engine takes alias specs (the default, as today's engine: it derives the
+   * children's aliases from their parent's itself). False makes the SDK compute every child's
+   * alias URNs from its parent's aliases (its documented fallback for older engines), so a test
+   * can see where a renamed component's children would be found.
+   */
+  aliasSpecs?: boolean;
   /** Override or add invoke answers by token. */
   calls?: Record<string, (inputs: Record<string, any>) => Record<string, any>>;
 }
@@ -116,7 +129,7 @@ export class PulumiMockHarness {
   readonly region: string;
   readonly accountId: string;
   private readonly options: MockCloudOptions;
-  private readonly pendingMeta = new Map<string, { parent?: string; ignoreChanges: string[]; dependencies: string[] }>();
+  private readonly pendingMeta = new Map<string, Pick<RegisteredResource, "parent" | "ignoreChanges" | "dependencies" | "protect" | "retainOnDelete" | "aliasUrns">>();
   private readonly hostsUsed = new Map<string, number>();
   /** With captureProgramErrors: what the program failed with, in order. */
   readonly programErrors: Error[] = [];
@@ -136,6 +149,10 @@ export class PulumiMockHarness {
       "test",
       this.options.preview ?? true,
     );
+    if (this.options.aliasSpecs === false) {
+      // @pulumi/pulumi keeps the engine's capabilities in its runtime store (no public setter).
+      (createRequire(import.meta.url)("@pulumi/pulumi/runtime/state.js") as { getStore(): { supportsAliasSpecs: boolean } }).getStore().supportsAliasSpecs = false;
+    }
     this.captureRequestMetadata();
     if (this.options.captureProgramErrors && !this.savedListeners) {
       this.savedListeners = process.listeners("unhandledRejection");
@@ -206,6 +223,9 @@ export class PulumiMockHarness {
         parent: req.getParent() || undefined,
         ignoreChanges: req.getIgnorechangesList?.() ?? [],
         dependencies: req.getDependenciesList?.() ?? [],
+        protect: req.getProtect?.(),
+        retainOnDelete: req.getRetainondelete?.(),
+        aliasUrns: req.getAliasurnsList?.() ?? [],
       });
       return original(req, (err, response) => {
         if (!err && response) {
@@ -218,7 +238,7 @@ export class PulumiMockHarness {
   }
 
   private newResource(args: pulumi.runtime.MockResourceArgs): pulumi.runtime.MockResourceResult {
-    const meta = this.pendingMeta.get(`${args.type}::${args.name}`) ?? { ignoreChanges: [], dependencies: [] };
+    const meta = this.pendingMeta.get(`${args.type}::${args.name}`) ?? { ignoreChanges: [], dependencies: [], aliasUrns: [] };
     const { id, state } = this.cloudState(args);
     this.resources.push({
       type: args.type,
