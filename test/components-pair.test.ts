@@ -357,8 +357,21 @@ describe("AwsHaPair around an existing pair (everything by ID)", () => {
 });
 
 describe("AwsHaPair refuses what cannot work, at preview, naming the fix", () => {
+  // As the engine previews: resources to be created have unknown IDs and computed outputs.
+  const preview = { existing, preview: true, captureProgramErrors: true } as const;
+
+  it("(the mock engine previews as the engine does: a resource to be created has no ID yet)", async () => {
+    const h = new PulumiMockHarness(preview);
+    const eni = await h.run(() => new aws.ec2.NetworkInterface("n", { subnetId: "subnet-0000000000000000a", sourceDestCheck: false, tags: { a: "b" } }));
+    expect(await resolve(eni.id)).toBeUndefined();
+    expect(await resolve(eni.privateIp)).toBeUndefined();
+    expect(await resolve(eni.tags)).toEqual({ a: "b" });
+    expect(await resolve(eni.sourceDestCheck)).toBe(false);
+    await h.finish();
+  });
+
   it("an existing VPC without DNS hostnames", async () => {
-    const h = new PulumiMockHarness({ existing: { ...existing, vpcs: { [VPC]: { enableDnsSupport: true, enableDnsHostnames: false } } }, captureProgramErrors: true });
+    const h = new PulumiMockHarness({ ...preview, existing: { ...existing, vpcs: { [VPC]: { enableDnsSupport: true, enableDnsHostnames: false } } } });
     const pair = await h.run(() => new AwsHaPair("edge", existingPairArgs()));
     const failure = resolve(pair.vpcId).then(() => undefined, (e: Error) => e);
     const error = await failure;
@@ -371,19 +384,37 @@ describe("AwsHaPair refuses what cannot work, at preview, naming the fix", () =>
     expect(errors.every((e) => e.message.includes("enableDnsHostnames off"))).toBe(true);
   });
 
-  it("a VPC of the same program created without DNS hostnames", async () => {
-    const h = new PulumiMockHarness({ existing, captureProgramErrors: true });
+  it("a VPC of the same program created with DNS hostnames off", async () => {
+    const h = new PulumiMockHarness(preview);
     const pair = await h.run(() => {
-      const vpc = new aws.ec2.Vpc("v", { cidrBlock: "10.0.0.0/16" });
+      const vpc = new aws.ec2.Vpc("v", { cidrBlock: "10.0.0.0/16", enableDnsHostnames: false });
       return new AwsHaPair("edge", existingPairArgs({ vpcId: undefined, vpc }));
     });
-    const error = await resolve(pair.vpcId).then(() => undefined, (e: Error) => e);
+    const error = await resolve(pair.agentConfig).then(() => undefined, (e: Error) => e);
     await h.finish();
-    expect(error?.message).toMatch(/VPC vpc-0[0-9a-f]{16} has enableDnsHostnames off.*set enableDnsHostnames: true in the aws\.ec2\.Vpc's args/s);
+    expect(error?.message).toMatch(/aws\.ec2\.Vpc "v" has enableDnsHostnames off.*set enableDnsHostnames: true in the aws\.ec2\.Vpc's args/s);
+    expect(h.ofType(T.endpoint)).toHaveLength(0);
   });
 
-  it("an owned routing interface with source/dest check on, or without the pair's tags", async () => {
-    const h = new PulumiMockHarness({ existing, captureProgramErrors: true });
+  it("a VPC of the same program that leaves DNS hostnames to AWS: not checked at preview (said so), refused by up before the endpoints", async () => {
+    const program = () => {
+      const vpc = new aws.ec2.Vpc("v", { cidrBlock: "10.0.0.0/16" });
+      return new AwsHaPair("edge", existingPairArgs({ vpcId: undefined, vpc }));
+    };
+    const atPreview = new PulumiMockHarness({ ...preview, captureWarnings: true });
+    await atPreview.run(program);
+    expect(await atPreview.finish()).toEqual([]);
+    expect(atPreview.warnings).toContain('AwsHaPair "edge": the DNS attributes of the VPC not checked at preview (not known until the resources exist); pulumi up checks it before building on it');
+    const atUp = new PulumiMockHarness({ existing, captureProgramErrors: true });
+    const pair = await atUp.run(program);
+    const error = await resolve(pair.vpcId).then(() => undefined, (e: Error) => e);
+    await atUp.finish();
+    expect(error?.message).toMatch(/aws\.ec2\.Vpc "v" has enableDnsHostnames off/);
+    expect(atUp.ofType(T.endpoint)).toHaveLength(0);
+  });
+
+  it("an owned routing interface with source/dest check on, or without the pair's tags; an owned EIP or route table without the label", async () => {
+    const h = new PulumiMockHarness(preview);
     const pair = await h.run(() => {
       const args = existingPairArgs();
       const ok = new aws.ec2.NetworkInterface("a-int", { subnetId: "subnet-0000000000000000a", sourceDestCheck: false, tags: pairTags("edge", { role: "internal" }) });
@@ -391,17 +422,20 @@ describe("AwsHaPair refuses what cannot work, at preview, naming the fix", () =>
       const untagged = new aws.ec2.NetworkInterface("b-ext", { subnetId: "subnet-0000000000000000a", sourceDestCheck: false, tags: { Name: "b-ext" } });
       args.nodes.a.interfaces = { internal: { networkInterface: ok }, external: { networkInterface: checkOn } };
       args.nodes.b.interfaces = { internal: { networkInterfaceId: ENI.b.internal }, external: { networkInterface: untagged } };
+      args.elasticIps = [{ eip: new aws.ec2.Eip("vip", { domain: "vpc", tags: { Name: "vip" } }), role: "external", privateIps: { a: "10.0.1.100", b: "10.0.1.100" } }];
+      args.routes = [{ routeTable: new aws.ec2.RouteTable("app", { vpcId: VPC, tags: { Name: "app" } }), destinations: ["0.0.0.0/0"], nextHopRole: "internal" }];
       return new AwsHaPair("edge", args);
     });
     const error = await resolve(pair.agentConfig).then(() => undefined, (e: Error) => e);
     await h.finish();
-    expect(error?.message).toContain("2 problems with the pair's resources");
-    expect(error?.message).toMatch(/nodes\.a\.interfaces\.external \(eni-0[0-9a-f]{16}\) forwards traffic \(routing\) but has source\/dest check on; set sourceDestCheck: false/);
-    expect(error?.message).toMatch(/nodes\.b\.interfaces\.external \(eni-0[0-9a-f]{16}\): its tags lack f5_cloud_failover_label=edge, f5_cloud_failover_nic_map=external; add \.\.\.pairTags\("edge", \{ role: "external" \}\)/);
+    expect(error?.message).toContain("4 problems with the pair's resources");
+    expect(error?.message).toContain('nodes.a.interfaces.external (aws.ec2.NetworkInterface "a-ext") forwards traffic (routing) but has source/dest check on; set sourceDestCheck: false');
+    expect(error?.message).toContain('nodes.b.interfaces.external (aws.ec2.NetworkInterface "b-ext"): its tags lack f5_cloud_failover_label=edge, f5_cloud_failover_nic_map=external; add ...pairTags("edge", { role: "external" })');
+    expect(error?.message).toContain('elasticIps[0] (aws.ec2.Eip "vip"): its tags lack f5_cloud_failover_label=edge');
+    expect(error?.message).toContain('routes[0] (aws.ec2.RouteTable "app"): its tags lack f5_cloud_failover_label=edge');
     // Owned interfaces are never also tagged or changed by the component (no perpetual diff, no second owner).
-    const owned = new Set(h.ofType("aws:ec2/networkInterface:NetworkInterface").map((r) => r.id));
-    expect(h.ofType(T.tag).filter((t) => owned.has(t.inputs.resourceId))).toEqual([]);
-    expect(h.ofType(T.sdc).filter((t) => owned.has(t.inputs.networkInterfaceId))).toEqual([]);
+    expect(new Set(h.ofType(T.tag).map((t) => t.inputs.resourceId))).toEqual(new Set([ENI.b.internal]));
+    expect(h.ofType(T.sdc).map((t) => t.inputs.networkInterfaceId)).toEqual([ENI.b.internal]);
   });
 
   it("args that are contradictory or incomplete, all at once, before anything is built", async () => {

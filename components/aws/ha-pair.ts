@@ -19,6 +19,7 @@ import { buildCfeDeclaration, validatedAgentConfig, type ResolvedPair } from "./
 import { DEFAULT_AGENT_BUNDLE, agentInstallScript, agentUserData, bigipTriggerSnippet, keepalivedTrigger, pairObjectKeys, systemdUnit } from "./delivery.js";
 import { createEndpoints, vpcDnsProblem } from "./endpoints.js";
 import { createAgentRole } from "./iam.js";
+import { checkWhenKnown, declared } from "./preview-checks.js";
 import type { PairPolicyInputs } from "./policy.js";
 import { awsProviderOf, awsProviderSettings } from "./provider-settings.js";
 import { SourceDestCheckOff } from "./source-dest-check.js";
@@ -258,12 +259,16 @@ export class AwsHaPair extends pulumi.ComponentResource {
     // --- VPC DNS (private DNS of an interface endpoint needs both attributes)
     const vpcId = args.vpc ? args.vpc.id : pulumi.output(args.vpcId!);
     const dns = args.vpc
-      ? pulumi.all([args.vpc.id, args.vpc.enableDnsSupport, args.vpc.enableDnsHostnames])
+      ? pulumi.all([declared(args.vpc, "aws.ec2.Vpc"), args.vpc.enableDnsSupport, args.vpc.enableDnsHostnames])
       : (() => {
           const found = aws.ec2.getVpcOutput({ id: args.vpcId! }, childOpts);
           return pulumi.all([found.id, found.enableDnsSupport, found.enableDnsHostnames]);
         })();
-    checks.push(dns.apply(([id, support, hostnames]) => [vpcDnsProblem(id, support, hostnames, args.vpc !== undefined)].filter((p): p is string => p !== undefined)));
+    checks.push(
+      checkWhenKnown(this, name, "the DNS attributes of the VPC", dns, ([vpc, support, hostnames]) =>
+        [vpcDnsProblem(vpc, support, hostnames, args.vpc !== undefined)].filter((p): p is string => p !== undefined),
+      ),
+    );
 
     // --- interfaces: tags and source/dest check
     const interfaceIds: pulumi.Output<string>[] = [];
@@ -286,16 +291,16 @@ export class AwsHaPair extends pulumi.ComponentResource {
           id = eni.id;
           privateIp = nic.privateIp !== undefined ? pulumi.output(nic.privateIp) : eni.privateIp;
           checks.push(
-            pulumi.all([eni.id, eni.tags, eni.sourceDestCheck]).apply(([eniId, tags, sourceDestCheck]) => {
+            checkWhenKnown(this, name, `the tags and source/dest check of ${where}`, pulumi.all([declared(eni, "aws.ec2.NetworkInterface"), eni.tags, eni.sourceDestCheck]), ([eniName, tags, sourceDestCheck]) => {
               const found: string[] = [];
               const want = { [labelKey]: label, [nicMapKey]: role };
               const wrong = Object.entries(want).filter(([k, v]) => tags?.[k] !== v);
               if (wrong.length > 0) {
-                found.push(`${where} (${eniId}): its tags lack ${wrong.map(([k, v]) => `${k}=${v}`).join(", ")}; add ...pairTags(${JSON.stringify(label)}, { role: ${JSON.stringify(role)} }) to its tags`);
+                found.push(`${where} (${eniName}): its tags lack ${wrong.map(([k, v]) => `${k}=${v}`).join(", ")}; add ...pairTags(${JSON.stringify(label)}, { role: ${JSON.stringify(role)} }) to its tags`);
               }
               // sourceDestCheck defaults to true on a new interface.
               if (routing && sourceDestCheck !== false) {
-                found.push(`${where} (${eniId}) forwards traffic (routing) but has source/dest check on; set sourceDestCheck: false in its args`);
+                found.push(`${where} (${eniName}) forwards traffic (routing) but has source/dest check on; set sourceDestCheck: false in its args`);
               }
               return found;
             }),
@@ -344,8 +349,8 @@ export class AwsHaPair extends pulumi.ComponentResource {
         allocationId = eip.allocationId;
         publicIp = e.publicIp !== undefined ? pulumi.output(e.publicIp) : eip.publicIp;
         checks.push(
-          pulumi.all([eip.allocationId, eip.tags]).apply(([id, tags]) =>
-            tags?.[labelKey] === label ? [] : [`elasticIps[${i}] (${id}): its tags lack ${labelKey}=${label}; add ...pairTags(${JSON.stringify(label)}) to its tags`],
+          checkWhenKnown(this, name, `the tags of elasticIps[${i}]`, pulumi.all([declared(eip, "aws.ec2.Eip"), eip.tags]), ([eipName, tags]) =>
+            tags?.[labelKey] === label ? [] : [`elasticIps[${i}] (${eipName}): its tags lack ${labelKey}=${label}; add ...pairTags(${JSON.stringify(label)}) to its tags`],
           ),
         );
       } else {
@@ -366,8 +371,8 @@ export class AwsHaPair extends pulumi.ComponentResource {
         const table = r.routeTable;
         routeTableId = table.id;
         checks.push(
-          pulumi.all([table.id, table.tags]).apply(([id, tags]) =>
-            tags?.[labelKey] === label ? [] : [`routes[${i}] (${id}): its tags lack ${labelKey}=${label}; add ...pairTags(${JSON.stringify(label)}) to its tags`],
+          checkWhenKnown(this, name, `the tags of routes[${i}]`, pulumi.all([declared(table, "aws.ec2.RouteTable"), table.tags]), ([tableName, tags]) =>
+            tags?.[labelKey] === label ? [] : [`routes[${i}] (${tableName}): its tags lack ${labelKey}=${label}; add ...pairTags(${JSON.stringify(label)}) to its tags`],
           ),
         );
       } else {

@@ -293,12 +293,14 @@ export interface RegisteredResourceLike {
   state: Record<string, unknown>;
   id?: string;
   dependencies: string[];
+  /** Per input property, the URNs it depends on. */
+  propertyDependencies?: Record<string, string[]>;
 }
 
 /**
  * Resources recorded under Pulumi mocks, as the engine would hand them to stack policies: the
  * outputs (the mock cloud's state, with the ID as the `id` output, as bridged providers report
- * it), parents and dependencies by URN.
+ * it), parents, dependencies and property dependencies by URN.
  */
 export function fromRegisteredResources(records: readonly RegisteredResourceLike[]): PolicyResource[] {
   const resources = records.map((record) => {
@@ -323,6 +325,9 @@ export function fromRegisteredResources(records: readonly RegisteredResourceLike
       if (parent) resource.parent = parent;
     }
     resource.dependencies = record.dependencies.map((d) => byUrn.get(d)).filter((r): r is PolicyResource => r !== undefined);
+    for (const [prop, deps] of Object.entries(record.propertyDependencies ?? {})) {
+      resource.propertyDependencies[prop] = deps.map((d) => byUrn.get(d)).filter((r): r is PolicyResource => r !== undefined);
+    }
   });
   return resources;
 }
