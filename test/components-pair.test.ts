@@ -438,6 +438,29 @@ describe("AwsHaPair refuses what cannot work, at preview, naming the fix", () =>
     expect(h.ofType(T.sdc).map((t) => t.inputs.networkInterfaceId)).toEqual([ENI.b.internal]);
   });
 
+  it("an interface of the same program that carries the pair's tags in its own args, given by ID (it would also get aws.ec2.Tag: a perpetual diff)", async () => {
+    const h = new PulumiMockHarness(preview);
+    await h.run(() => {
+      const args = existingPairArgs();
+      const tagged = new aws.ec2.NetworkInterface("a-ext", { subnetId: "subnet-0000000000000000a", sourceDestCheck: false, tags: { Name: "a-ext", ...pairTags("edge", { role: "external" }) } });
+      // Its own tags leave the pair's keys to the component: tagging it by ID is fine.
+      const plain = new aws.ec2.NetworkInterface("a-int", { subnetId: "subnet-0000000000000000a", sourceDestCheck: false, tags: { Name: "a-int" } });
+      args.nodes.a.interfaces.external = { networkInterfaceId: tagged.id, privateIp: "10.0.1.11" };
+      args.nodes.a.interfaces.internal = { networkInterfaceId: plain.id, privateIp: "10.0.2.11" };
+      return new AwsHaPair("edge", args);
+    });
+    const errors = (await h.finish()).map((e) => e.message);
+    expect(errors.length).toBeGreaterThan(0);
+    const refusal = errors.find((m) => m.includes("perpetual diff"));
+    expect(refusal).toContain('AwsHaPair "edge": nodes.a.interfaces.external.networkInterfaceId gives by ID the resource "a-ext" of this program, which sets f5_cloud_failover_label in its own tags');
+    expect(refusal).toContain("Pass the resource itself as nodes.a.interfaces.external.networkInterface");
+    expect(errors.some((m) => m.includes("sets f5_cloud_failover_nic_map in its own tags"))).toBe(true);
+    expect(errors.some((m) => m.includes('"a-int"'))).toBe(false);
+    // No Tag was registered on the tagged interface; the plain one got its two.
+    expect(h.ofType(T.tag).map((t) => t.name).filter((n) => n.startsWith("edge-a-external-"))).toEqual([]);
+    expect(h.ofType(T.tag).map((t) => t.name).filter((n) => n.startsWith("edge-a-internal-")).sort()).toEqual(["edge-a-internal-label", "edge-a-internal-nic-map"]);
+  });
+
   it("args that are contradictory or incomplete, all at once, before anything is built", async () => {
     const h = new PulumiMockHarness();
     const args = existingPairArgs({ vpc: undefined, vpcId: undefined, network: { nodeRouteTableIds: [], endpointSubnetIds: [], nodeSubnetCidrs: [] } });

@@ -7,6 +7,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { tagById } from "./tag-by-id.js";
 
 export interface EndpointsInputs {
   vpcId: pulumi.Input<string>;
@@ -41,7 +42,7 @@ export function createEndpoints(name: string, inputs: EndpointsInputs, parent: p
   const opts = { parent };
   const region = pulumi.output(inputs.region);
   const tag = (suffix: string, resourceId: pulumi.Input<string>) =>
-    new aws.ec2.Tag(`${name}-${suffix}-label`, { resourceId, key: inputs.labelKey, value: inputs.label }, opts);
+    tagById(`${name}-${suffix}-label`, { resourceId, key: inputs.labelKey, value: inputs.label, where: `endpoints.${suffix.replace(/-endpoint$/, "")}EndpointId`, owner: name }, opts);
 
   let s3EndpointId: pulumi.Output<string>;
   if (inputs.existing.s3 !== undefined) {

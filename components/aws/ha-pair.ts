@@ -24,6 +24,7 @@ import type { PairPolicyInputs } from "./policy.js";
 import { awsProviderOf, awsProviderSettings } from "./provider-settings.js";
 import { SourceDestCheckOff } from "./source-dest-check.js";
 import { createStateBucket } from "./state-bucket.js";
+import { tagById } from "./tag-by-id.js";
 import { pairTagKeys } from "./tags.js";
 
 export const AWS_HA_PAIR_TYPE = "ha-pair:index:AwsHaPair";
@@ -313,8 +314,9 @@ export class AwsHaPair extends pulumi.ComponentResource {
               : followRoles.has(role)
                 ? aws.ec2.getNetworkInterfaceOutput({ id: nic.networkInterfaceId! }, childOpts).privateIp
                 : pulumi.output(undefined);
-          new aws.ec2.Tag(`${name}-${node}-${role}-label`, { resourceId: id, key: labelKey, value: label }, childOpts);
-          new aws.ec2.Tag(`${name}-${node}-${role}-nic-map`, { resourceId: id, key: nicMapKey, value: role }, childOpts);
+          const byId = { resourceId: id, where: `${where}.networkInterfaceId`, ownedArg: `${where}.networkInterface`, owner: name };
+          tagById(`${name}-${node}-${role}-label`, { ...byId, key: labelKey, value: label }, childOpts);
+          tagById(`${name}-${node}-${role}-nic-map`, { ...byId, key: nicMapKey, value: role }, childOpts);
           if (routing) {
             new SourceDestCheckOff(
               `${name}-${node}-${role}-source-dest-check`,
@@ -356,7 +358,7 @@ export class AwsHaPair extends pulumi.ComponentResource {
       } else {
         allocationId = pulumi.output(e.allocationId!);
         publicIp = pulumi.output(e.publicIp);
-        new aws.ec2.Tag(`${name}-eip-${i}-label`, { resourceId: allocationId, key: labelKey, value: label }, childOpts);
+        tagById(`${name}-eip-${i}-label`, { resourceId: allocationId, key: labelKey, value: label, where: `elasticIps[${i}].allocationId`, ownedArg: `elasticIps[${i}].eip`, owner: name }, childOpts);
       }
       return pulumi.all([allocationId, publicIp, e.privateIps.a, e.privateIps.b]).apply(([id, pub, a, b]) => ({
         allocationId: id,
@@ -377,7 +379,7 @@ export class AwsHaPair extends pulumi.ComponentResource {
         );
       } else {
         routeTableId = pulumi.output(r.routeTableId!);
-        new aws.ec2.Tag(`${name}-rtb-${i}-label`, { resourceId: routeTableId, key: labelKey, value: label }, childOpts);
+        tagById(`${name}-rtb-${i}-label`, { resourceId: routeTableId, key: labelKey, value: label, where: `routes[${i}].routeTableId`, ownedArg: `routes[${i}].routeTable`, owner: name }, childOpts);
       }
       return routeTableId.apply((id) => ({ routeTableId: id, destinations: [...r.destinations], nextHopRole: r.nextHopRole }));
     });
