@@ -19,6 +19,11 @@ interface Variant {
   /** Fragments the message must contain (what is wrong); every message also carries "Fix: ". */
   says: string[];
   fix: string;
+  /**
+   * Which part of the rule catches it: "resource" (a resource validation: `pulumi preview`/`up`
+   * stop before the resource is created) or "stack" (needs the whole pair: reported at the end).
+   */
+  kind?: "resource" | "stack";
 }
 
 const eniArn = (id: string) => `arn:aws:ec2:${REGION}:${ACCOUNT}:network-interface/${id}`;
@@ -42,23 +47,32 @@ const assignment = (name: string, props: Record<string, unknown>): ResourceSpec 
 
 const VARIANTS: Variant[] = [
   // ---------------- pair-tagging (AWS)
-  { name: "endpoint of the pair without the label", specs: () => change(awsPair(), "edge-ec2", { tags: { Name: "edge-ec2" } }), policy: "pair-tagging", resource: "edge-ec2", says: ["carries no f5_cloud_failover_label tag"], fix: "add f5_cloud_failover_label=edge" },
+  { name: "endpoint of the pair without the label", specs: () => change(awsPair(), "edge-ec2", { tags: { Name: "edge-ec2" } }), policy: "pair-tagging", resource: "edge-ec2", says: ['The endpoint of pair "edge" carries no f5_cloud_failover_label tag'], fix: "add f5_cloud_failover_label=<the pair's label>", kind: "resource" },
   { name: "state bucket labelled for another pair", specs: () => change(awsPair(), "edge-state", { tags: { [LABEL_KEY]: "other" } }), policy: "pair-tagging", resource: "edge-state", says: ["carries f5_cloud_failover_label=other, not the pair's edge"], fix: "set f5_cloud_failover_label=edge" },
   { name: "nic-map role on node a only", specs: () => [...awsPair(), nic("a-extra", "dmz"), attach("a-extra", "i-0000000000000000a", "a-extra")], policy: "pair-tagging", resource: "a-extra", says: ["f5_cloud_failover_nic_map=dmz is on Instance \"node-a\" only"], fix: "tag the other node's interface of the same role" },
   { name: "nic-map role twice on one node", specs: () => [...awsPair(), nic("a-ext2", "external"), attach("a-ext2", "i-0000000000000000a", "a-ext2")], policy: "pair-tagging", resource: "a-ext2", says: ["f5_cloud_failover_nic_map=external appears 2 times on Instance \"node-a\"", '"a-ext", "a-ext2"'], fix: "give each of these interfaces its own role" },
   { name: "labelled interfaces on a third instance", specs: () => [...awsPair(), { type: "aws:ec2/instance:Instance", name: "node-c", props: { id: "i-0000000000000000c" } }, nic("c-ext", "external"), attach("c-ext", "i-0000000000000000c", "c-ext", 1)], policy: "pair-tagging", resource: "edge", says: ["attached to 3 instances", "a pair has exactly two nodes"], fix: "remove the f5_cloud_failover_label tag from interfaces that are not the pair's" },
-  { name: "pair interface without a nic-map tag", specs: () => [...awsPair(), nic("a-spare", undefined), attach("a-spare", "i-0000000000000000a", "a-spare")], policy: "pair-tagging", resource: "a-spare", says: ["carries no f5_cloud_failover_nic_map tag"], fix: "add f5_cloud_failover_nic_map=<role>" },
+  { name: "pair interface without a nic-map tag", specs: () => [...awsPair(), nic("a-spare", undefined), attach("a-spare", "i-0000000000000000a", "a-spare")], policy: "pair-tagging", resource: "a-spare", says: ["carries no f5_cloud_failover_nic_map tag"], fix: "add f5_cloud_failover_nic_map=<role>", kind: "resource" },
   {
     name: "organisation tag missing on one resource",
     specs: () => awsPair().map((s) => (s.name !== "vip" && (s.props?.tags as object | undefined) ? { ...s, props: { ...s.props, tags: { ...(s.props!.tags as object), owner: "netops" } } } : s)),
     config: { "pair-tagging": { requiredTags: ["owner"] } },
     policy: "pair-tagging",
     resource: "vip",
-    says: ["The public address of pair \"edge\"", "lacks the organisation tag owner"],
+    says: ['The public address of pair labelled "edge"', "lacks the organisation tag owner"],
+    kind: "resource",
     fix: "add owner=<value> to its tags (or to the provider's defaultTags)",
   },
+  {
+    name: "an interface that sets the label in its own tags and also gets it from aws.ec2.Tag",
+    specs: () => [...awsPair(), { type: "aws:ec2/tag:Tag", name: "edge-a-ext-label", parent: "edge", props: { resourceId: AWS_NIC_IDS["a-ext"], key: LABEL_KEY, value: "edge" } }],
+    policy: "pair-tagging",
+    resource: "a-ext",
+    says: ['The interface of pair "edge" (label edge) sets f5_cloud_failover_label in its own tags and also gets it from aws:ec2/tag:Tag "edge-a-ext-label"', "perpetual diff"],
+    fix: "keep one owner",
+  },
   // ---------------- pair-tagging (Azure)
-  { name: "Azure public IP of the pair without the label", specs: () => change(azurePair(), "hub-pip", { tags: {} }), policy: "pair-tagging", resource: "hub-pip", says: ["public address of pair \"hub\"", "carries no f5_cloud_failover_label tag"], fix: "add f5_cloud_failover_label=hub" },
+  { name: "Azure public IP of the pair without the label", specs: () => change(azurePair(), "hub-pip", { tags: {} }), policy: "pair-tagging", resource: "hub-pip", says: ["public address of pair \"hub\"", "carries no f5_cloud_failover_label tag"], fix: "add f5_cloud_failover_label=<the pair's label>", kind: "resource" },
   {
     name: "Azure nic-map role twice on one VM",
     specs: () => {
@@ -267,6 +281,7 @@ describe("policy pack: bad variants, one violation each", () => {
       expect(result.violations.map((v) => `${v.policy} @ ${v.name}: ${v.message}`)).toHaveLength(1);
       const [violation] = result.violations;
       expect(violation!.policy).toBe(variant.policy);
+      expect(violation!.kind).toBe(variant.kind ?? "stack");
       expect(violation!.name).toBe(variant.resource);
       expect(violation!.urn).toMatch(new RegExp(`::${variant.resource}$`));
       for (const fragment of variant.says) expect(violation!.message).toContain(fragment);
