@@ -89,10 +89,10 @@ const VARIANTS: Variant[] = [
     fix: "give each of these interfaces its own role",
   },
   // ---------------- aws-least-privilege
-  { name: "every action", specs: () => agentPolicy(withStatements({ Effect: "Allow", Action: "*", Resource: "*" }))(awsPair()), policy: "aws-least-privilege", resource: "edge-agent-policy", says: ['statement #10 allows every action ("*")'], fix: "allow only the actions the agent calls: ec2:AssignPrivateIpAddresses" },
-  { name: "ec2:* service wildcard", specs: () => agentPolicy(withStatements({ Sid: "Wide", Effect: "Allow", Action: ["ec2:*"], Resource: "*" }))(awsPair()), policy: "aws-least-privilege", resource: "edge-agent-policy", says: ['statement "Wide" allows every action of a service (ec2:*)'], fix: "list the agent's actions one by one" },
-  { name: "s3:* on the state bucket", specs: () => agentPolicy(withStatements({ Sid: "AllS3", Effect: "Allow", Action: "s3:*", Resource: `arn:aws:s3:::${BUCKET}/*` }))(awsPair()), policy: "aws-least-privilege", resource: "edge-agent-policy", says: ["every action of a service (s3:*)"], fix: "list the agent's actions one by one" },
-  { name: "iam:PassRole", specs: () => agentPolicy(withStatements({ Sid: "Pass", Effect: "Allow", Action: "iam:PassRole", Resource: `arn:aws:iam::${ACCOUNT}:role/*` }))(awsPair()), policy: "aws-least-privilege", resource: "edge-agent-policy", says: ['statement "Pass" allows iam:PassRole'], fix: "remove iam:PassRole" },
+  { name: "every action", specs: () => agentPolicy(withStatements({ Effect: "Allow", Action: "*", Resource: "*" }))(awsPair()), policy: "aws-least-privilege", resource: "edge-agent-policy", says: ['statement #10 allows every action ("*")'], fix: "allow only the actions the agent calls: ec2:AssignPrivateIpAddresses", kind: "resource" },
+  { name: "ec2:* service wildcard", specs: () => agentPolicy(withStatements({ Sid: "Wide", Effect: "Allow", Action: ["ec2:*"], Resource: "*" }))(awsPair()), policy: "aws-least-privilege", resource: "edge-agent-policy", says: ['statement "Wide" allows every action of a service (ec2:*)'], fix: "list the agent's actions one by one", kind: "resource" },
+  { name: "s3:* on the state bucket", specs: () => agentPolicy(withStatements({ Sid: "AllS3", Effect: "Allow", Action: "s3:*", Resource: `arn:aws:s3:::${BUCKET}/*` }))(awsPair()), policy: "aws-least-privilege", resource: "edge-agent-policy", says: ["every action of a service (s3:*)"], fix: "list the agent's actions one by one", kind: "resource" },
+  { name: "iam:PassRole", specs: () => agentPolicy(withStatements({ Sid: "Pass", Effect: "Allow", Action: "iam:PassRole", Resource: `arn:aws:iam::${ACCOUNT}:role/*` }))(awsPair()), policy: "aws-least-privilege", resource: "edge-agent-policy", says: ['statement "Pass" allows iam:PassRole'], fix: "remove iam:PassRole", kind: "resource" },
   {
     name: "ec2:Describe* expands beyond the agent's reads",
     specs: () => agentPolicy(withStatements({ Sid: "Describe", Effect: "Allow", Action: "ec2:Describe*", Resource: "*", Condition: { StringEquals: { "aws:RequestedRegion": REGION } } }))(awsPair()),
@@ -101,7 +101,7 @@ const VARIANTS: Variant[] = [
     says: ["allows actions the agent never calls", "ec2:DescribeInstances", "ec2:DescribeVpcs"],
     fix: "remove them (the agent calls only",
   },
-  { name: "mutating action on every resource without the label condition", specs: () => agentPolicy(withStatements({ Sid: "Routes", Effect: "Allow", Action: "ec2:ReplaceRoute", Resource: "*" }))(awsPair()), policy: "aws-least-privilege", resource: "edge-agent-policy", says: ["allows ec2:ReplaceRoute on * without the condition aws:ResourceTag/f5_cloud_failover_label = edge"], fix: '"aws:ResourceTag/f5_cloud_failover_label": "edge"' },
+  { name: "mutating action on every resource without the label condition", specs: () => agentPolicy(withStatements({ Sid: "Routes", Effect: "Allow", Action: "ec2:ReplaceRoute", Resource: "*" }))(awsPair()), policy: "aws-least-privilege", resource: "edge-agent-policy", says: ["allows ec2:ReplaceRoute on * without the condition aws:ResourceTag/f5_cloud_failover_label = <the pair's label>"], fix: '"aws:ResourceTag/f5_cloud_failover_label": "<the pair\'s label>"', kind: "resource" },
   {
     name: "label condition names another pair",
     specs: () => agentPolicy(withStatements({ Sid: "Other", Effect: "Allow", Action: "ec2:AssignPrivateIpAddresses", Resource: "*", Condition: { StringEquals: { [`aws:ResourceTag/${LABEL_KEY}`]: "other" } } }))(awsPair()),
@@ -123,7 +123,7 @@ const VARIANTS: Variant[] = [
     says: ["allows actions the agent never calls: ec2:CreateRoute"],
     fix: "allowedExtraActions",
   },
-  { name: "Allow with NotAction", specs: () => agentPolicy(withStatements({ Sid: "Not", Effect: "Allow", NotAction: "iam:*", Resource: "*" }))(awsPair()), policy: "aws-least-privilege", resource: "edge-agent-policy", says: ["allows every action except iam:* (Allow with NotAction)"], fix: "list the actions the agent calls in Action instead" },
+  { name: "Allow with NotAction", specs: () => agentPolicy(withStatements({ Sid: "Not", Effect: "Allow", NotAction: "iam:*", Resource: "*" }))(awsPair()), policy: "aws-least-privilege", resource: "edge-agent-policy", says: ["allows every action except iam:* (Allow with NotAction)"], fix: "list the actions the agent calls in Action instead", kind: "resource" },
   {
     name: "AdministratorAccess attached",
     specs: () => [...awsPair(), { type: "aws:iam/rolePolicyAttachment:RolePolicyAttachment", name: "edge-admin", parent: "edge", props: { role: "edge-agent", policyArn: "arn:aws:iam::aws:policy/AdministratorAccess" } }],
@@ -152,14 +152,15 @@ const VARIANTS: Variant[] = [
     says: ['Inline policy "ops" of role "edge-agent", statement #1 allows actions the agent never calls: ec2:TerminateInstances'],
     fix: "remove them",
   },
-  { name: "policy document that is not JSON", specs: () => agentPolicy("{ not json")(awsPair()), policy: "aws-least-privilege", resource: "edge-agent-policy", says: ['Role policy "edge-agent-policy" of role "edge-agent" is not a valid IAM policy document: not valid JSON'], fix: "give the policy as a JSON document" },
+  { name: "policy document that is not JSON", specs: () => agentPolicy("{ not json")(awsPair()), policy: "aws-least-privilege", resource: "edge-agent-policy", says: ['Role policy "edge-agent-policy" of pair "edge" is not a valid IAM policy document: not valid JSON'], fix: "give the policy as a JSON document", kind: "resource" },
   {
     name: "policy document given as an object",
     specs: () => change(awsPair(), "edge-agent-policy", { policy: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: ["ec2:AssociateAddress"], Resource: ["*"] }] } }),
     policy: "aws-least-privilege",
     resource: "edge-agent-policy",
-    says: ["allows ec2:AssociateAddress on * without the condition aws:ResourceTag/f5_cloud_failover_label = edge"],
+    says: ["allows ec2:AssociateAddress on * without the condition aws:ResourceTag/f5_cloud_failover_label = <the pair's label>"],
     fix: "name the pair's resources by ARN",
+    kind: "resource",
   },
   // ---------------- azure-least-privilege
   { name: "Azure role with every action", specs: () => roleDef([{ actions: ["*"] }])(azurePair()), policy: "azure-least-privilege", resource: "hub-role", says: ['allows every operation ("*" in actions)'], fix: "list only the agent's actions: Microsoft.Network/networkInterfaces/read" },
