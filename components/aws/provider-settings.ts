@@ -81,3 +81,13 @@ export function awsProviderSettings(owner: string, provider: aws.Provider | unde
       return settings;
     });
 }
+
+/** SourceDestCheckOff's inputs that make it reach AWS as the component's provider does. */
+export function sourceDestCheckConnection(settings: pulumi.Output<AwsProviderSettings>) {
+  return {
+    endpoint: settings.apply((s) => s.ec2Endpoint),
+    stsEndpoint: settings.apply((s) => s.stsEndpoint),
+    profile: settings.apply((s) => s.profile),
+    assumeRole: settings.apply((s) => s.assumeRole),
+  };
+}
