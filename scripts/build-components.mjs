@@ -13,11 +13,12 @@
 // tsc is used rather than a bundler so every function keeps its exact source form: Pulumi
 // serializes the dynamic provider's methods (SourceDestCheckOff) from their text.
 //
-//   node scripts/build-components.mjs [--reuse-agent]
+//   node scripts/build-components.mjs [--reuse-agent] [--if-stale]
 // --reuse-agent takes dist/ha-pair-agent.cjs as it is (tests, after the global setup built it);
-// otherwise scripts/build.mjs builds it first.
+// otherwise scripts/build.mjs builds it first. --if-stale skips tsc when no TypeScript source or
+// config is newer than the last compile (the copies are always made: they cost nothing).
 import { execFileSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -27,15 +28,39 @@ const components = join(root, "components");
 const lib = join(components, "lib");
 const require = createRequire(import.meta.url);
 const reuseAgent = process.argv.includes("--reuse-agent");
+const ifStale = process.argv.includes("--if-stale");
+// Outside lib/ (which ships): the time of the last compile, in the build scratch space.
+const compiledStamp = join(root, "dist", "gen", "components-compiled.stamp");
+
+/** The newest modification time among tsc's inputs: sources and configs of components/ and runtime/. */
+function newestInput() {
+  let newest = Math.max(...["tsconfig.json", "components/tsconfig.build.json", "components/package.json"].map((f) => statSync(join(root, f)).mtimeMs));
+  const walk = (dir) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) {
+        if (path !== lib && entry.name !== "node_modules") walk(path);
+      } else if (/\.(ts|json)$/.test(entry.name)) newest = Math.max(newest, statSync(path).mtimeMs);
+    }
+  };
+  walk(components);
+  walk(join(root, "runtime"));
+  return newest;
+}
 
 const agentBundle = join(root, "dist", "ha-pair-agent.cjs");
 if (!reuseAgent || !existsSync(agentBundle)) execFileSync(process.execPath, [join(root, "scripts", "build.mjs")], { stdio: "inherit" });
 
-rmSync(lib, { recursive: true, force: true });
-try {
-  execFileSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", join(components, "tsconfig.build.json")], { stdio: "inherit" });
-} catch {
-  throw new Error("build-components: tsc -p components/tsconfig.build.json failed (errors above); fix them and run the build again");
+const upToDate = ifStale && existsSync(compiledStamp) && existsSync(join(lib, "components", "index.js")) && statSync(compiledStamp).mtimeMs >= newestInput();
+if (!upToDate) {
+  rmSync(lib, { recursive: true, force: true });
+  try {
+    execFileSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", join(components, "tsconfig.build.json")], { stdio: "inherit" });
+  } catch {
+    throw new Error("build-components: tsc -p components/tsconfig.build.json failed (errors above); fix them and run the build again");
+  }
+  mkdirSync(dirname(compiledStamp), { recursive: true });
+  writeFileSync(compiledStamp, "");
 }
 
 // The JSON schema of the contract is imported by runtime/config/validate.ts; tsc copies it, check it did.
@@ -58,4 +83,4 @@ writeFileSync(
 );
 writeFileSync(join(schema, "index.ts"), `// Analyzed by the plugin's component provider host for the package schema (see scripts/build-components.mjs).\nexport { AwsHaPair } from "../components/index.js";\n`);
 
-console.log(`@ha-pair/pulumi ${version}: components/lib built`);
+console.log(`@ha-pair/pulumi ${version}: components/lib built${upToDate ? " (compiled output up to date)" : ""}`);

@@ -54,8 +54,9 @@ async function must(command: string, args: string[], cwd: string): Promise<strin
 const NPM_QUIET = ["--no-audit", "--no-fund", "--no-update-notifier"];
 
 async function packAndInstall(base: string): Promise<Omit<PackedInstall, "installed">> {
-  // dist/ (the agent bundle) is built by the global setup; the package builds reuse it.
-  await must(process.execPath, [join(ROOT, "scripts", "build-components.mjs"), "--reuse-agent"], ROOT);
+  // dist/ (the agent bundle) is built by the global setup; the package builds reuse it. The
+  // components are compiled again only if a source changed since (npm ci's prepare compiled them).
+  await must(process.execPath, [join(ROOT, "scripts", "build-components.mjs"), "--reuse-agent", "--if-stale"], ROOT);
   await must(process.execPath, [join(ROOT, "scripts", "build-policies.mjs")], ROOT);
   // --ignore-scripts: the builds above are what prepack runs (test/package.test.ts checks the root's).
   const packJson = async (args: string[]) => JSON.parse(await must("npm", ["pack", "--json", "--ignore-scripts", "--pack-destination", base, ...args, ...NPM_QUIET], ROOT)) as { name: string; filename: string; files: { path: string }[] }[];

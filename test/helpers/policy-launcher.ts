@@ -5,11 +5,11 @@
  * of its Analyzer gRPC server. Then the engine's calls: GetAnalyzerInfo, Analyze (one resource, before
  * it is created) and AnalyzeStack (every resource, after the program ran).
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { buildResources, type ResourceSpec } from "../../policies/testing/harness.js";
 import { grpc } from "./fake-engine.js";
+import { startGrpcChild, unaryCall } from "./grpc-child.js";
 
 const require = createRequire(import.meta.url);
 const analyzerRpc = require("@pulumi/pulumi/proto/analyzer_grpc_pb.js");
@@ -70,28 +70,9 @@ const diagnostics = (response: any): Diagnostic[] =>
 export async function launchPolicyPack(packDir: string, timeoutMs = 60_000): Promise<LaunchedPolicyPack> {
   const runPolicyPack = createRequire(join(packDir, "package.json")).resolve("@pulumi/pulumi/cmd/run-policy-pack");
   // The engine's address comes first; the launcher drops it (the pack does not call the engine).
-  const child: ChildProcess = spawn(process.execPath, [runPolicyPack, "127.0.0.1:1", packDir], { cwd: packDir, stdio: ["ignore", "pipe", "pipe"] });
-  let stderr = "";
-  child.stderr!.on("data", (chunk) => (stderr += chunk));
-  const port = await new Promise<number>((resolve, reject) => {
-    let stdout = "";
-    const timer = setTimeout(() => reject(new Error(`the policy pack in ${packDir} printed no port within ${timeoutMs} ms; stderr:\n${stderr}`)), timeoutMs);
-    child.stdout!.on("data", (chunk) => {
-      stdout += chunk;
-      const line = /^(\d+)\s*\n/.exec(stdout);
-      if (line) {
-        clearTimeout(timer);
-        resolve(Number(line[1]));
-      }
-    });
-    child.on("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`the policy pack in ${packDir} exited (${code}) before serving; stdout:\n${stdout}\nstderr:\n${stderr}`));
-    });
-  });
-  const client = new analyzerRpc.AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
-  const unary = <T>(method: string, request: unknown) =>
-    new Promise<T>((resolve, reject) => client[method](request, (error: Error | null, response: T) => (error ? reject(new Error(`${method}: ${error.message}\npack stderr:\n${stderr}`)) : resolve(response))));
+  const pack = await startGrpcChild(`the policy pack in ${packDir}`, [runPolicyPack, "127.0.0.1:1", packDir], packDir, timeoutMs);
+  const client = new analyzerRpc.AnalyzerClient(`127.0.0.1:${pack.port}`, grpc.credentials.createInsecure());
+  const unary = <T>(method: string, request: unknown) => unaryCall<T>(client, method, request, pack);
 
   return {
     async info() {
@@ -118,13 +99,10 @@ export async function launchPolicyPack(packDir: string, timeoutMs = 60_000): Pro
       request.setResourcesList(analyzerResources(resources));
       return diagnostics(await unary<any>("analyzeStack", request));
     },
-    stderr: () => stderr,
+    stderr: pack.stderr,
     async stop() {
       client.close();
-      if (child.exitCode !== null) return;
-      const exited = new Promise((resolve) => child.once("exit", resolve));
-      child.kill("SIGTERM");
-      await exited;
+      await pack.stop();
     },
   };
 }

@@ -4,10 +4,10 @@
  * <engine address>` in that directory; the plugin prints the port of its ResourceProvider gRPC
  * server on its first line of output. Then GetSchema and Construct, over gRPC, as the engine calls them.
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { grpc } from "./fake-engine.js";
+import { startGrpcChild, unaryCall } from "./grpc-child.js";
 
 const require = createRequire(import.meta.url);
 const providerRpc = require("@pulumi/pulumi/proto/provider_grpc_pb.js");
@@ -36,28 +36,9 @@ export interface LaunchedPlugin {
 export async function launchPlugin(pluginDir: string, engineAddress: string, timeoutMs = 60_000): Promise<LaunchedPlugin> {
   // What the language host's locateModule does: resolve the launcher from the plugin's own directory.
   const runPlugin = createRequire(join(pluginDir, "package.json")).resolve("@pulumi/pulumi/cmd/run-plugin");
-  const child: ChildProcess = spawn(process.execPath, [runPlugin, pluginDir, engineAddress], { cwd: pluginDir, stdio: ["ignore", "pipe", "pipe"] });
-  let stderr = "";
-  child.stderr!.on("data", (chunk) => (stderr += chunk));
-  const port = await new Promise<number>((resolve, reject) => {
-    let stdout = "";
-    const timer = setTimeout(() => reject(new Error(`the plugin in ${pluginDir} printed no port within ${timeoutMs} ms; stderr:\n${stderr}`)), timeoutMs);
-    child.stdout!.on("data", (chunk) => {
-      stdout += chunk;
-      const line = /^(\d+)\s*\n/.exec(stdout);
-      if (line) {
-        clearTimeout(timer);
-        resolve(Number(line[1]));
-      }
-    });
-    child.on("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`the plugin in ${pluginDir} exited (${code}) before serving; stdout:\n${stdout}\nstderr:\n${stderr}`));
-    });
-  });
-  const client = new providerRpc.ResourceProviderClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
-  const unary = <T>(method: string, request: unknown) =>
-    new Promise<T>((resolve, reject) => client[method](request, (error: Error | null, response: T) => (error ? reject(new Error(`${method}: ${error.message}\nplugin stderr:\n${stderr}`)) : resolve(response))));
+  const plugin = await startGrpcChild(`the plugin in ${pluginDir}`, [runPlugin, pluginDir, engineAddress], pluginDir, timeoutMs);
+  const client = new providerRpc.ResourceProviderClient(`127.0.0.1:${plugin.port}`, grpc.credentials.createInsecure());
+  const unary = <T>(method: string, request: unknown) => unaryCall<T>(client, method, request, plugin);
 
   return {
     async getSchema() {
@@ -78,13 +59,10 @@ export async function launchPlugin(pluginDir: string, engineAddress: string, tim
       const response = await unary<any>("construct", request);
       return { urn: response.getUrn(), state: response.getState()?.toJavaScript() ?? {} };
     },
-    stderr: () => stderr,
+    stderr: plugin.stderr,
     async stop() {
       client.close();
-      if (child.exitCode !== null) return;
-      const exited = new Promise((resolve) => child.once("exit", resolve));
-      child.kill("SIGTERM");
-      await exited;
+      await plugin.stop();
     },
   };
 }
