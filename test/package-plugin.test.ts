@@ -2,7 +2,7 @@
 // language constructing AwsHaPair): the installed @ha-pair/pulumi launched through @pulumi/pulumi's
 // own plugin launcher (cmd/run-plugin, as the Node.js language host runs it), then GetSchema and
 // Construct over its gRPC interface against a fake engine.
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { validateConfig } from "../runtime/config/index.js";
@@ -31,6 +31,8 @@ describe("the installed @ha-pair/pulumi as a source-based plugin", () => {
   it("declares itself with PulumiPlugin.yaml (runtime nodejs) and a CommonJS main the launcher can require", () => {
     expect(readFileSync(join(pluginDir, "PulumiPlugin.yaml"), "utf8")).toMatch(/^runtime: nodejs$/m);
     expect(JSON.parse(readFileSync(join(pluginDir, "package.json"), "utf8")).main).toBe("plugin.cjs");
+    // It started (beforeAll) with ts-node installed beside it, which the launcher registers.
+    expect(existsSync(join(pluginDir, "..", "..", "ts-node", "package.json"))).toBe(true);
   });
 
   it("GetSchema: AwsHaPair as ha-pair:index:AwsHaPair, its inputs and outputs", async () => {

@@ -52,6 +52,8 @@ async function must(command: string, args: string[], cwd: string): Promise<strin
 
 // npm without audit, funding or update checks; the cache is the developer's (or CI's, after `npm ci`).
 const NPM_QUIET = ["--no-audit", "--no-fund", "--no-update-notifier"];
+/** The ts-node this repository's lock holds (so the npm cache has it). */
+const TS_NODE = (JSON.parse(readFileSync(join(ROOT, "package-lock.json"), "utf8")) as { packages: Record<string, { version: string }> }).packages["node_modules/ts-node"]!.version;
 
 async function packAndInstall(base: string): Promise<Omit<PackedInstall, "installed">> {
   // dist/ (the agent bundle) is built by the global setup; the package builds reuse it. The
@@ -68,7 +70,9 @@ async function packAndInstall(base: string): Promise<Omit<PackedInstall, "instal
   const app = join(base, "app");
   mkdirSync(app);
   writeFileSync(join(app, "package.json"), `${JSON.stringify({ name: "ha-pair-packed-app", private: true, type: "module" }, null, 2)}\n`);
-  await must("npm", ["install", "--prefer-offline", ...NPM_QUIET, ...Object.values(packages).map((p) => p.tarball)], app);
+  // ts-node next to the plugin, as in many TypeScript projects: @pulumi/pulumi's launchers then
+  // register it (the set-up in which the plugin's TypeScript entry point failed with ERR_REQUIRE_ESM).
+  await must("npm", ["install", "--prefer-offline", ...NPM_QUIET, ...Object.values(packages).map((p) => p.tarball), `ts-node@${TS_NODE}`], app);
   return { app, packages };
 }
 
