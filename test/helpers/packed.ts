@@ -5,14 +5,14 @@
  * the repository, with third-party dependencies from the registry (the npm cache `npm ci` filled).
  *
  * The package-*.test.ts files share that one install: the first to ask does the work under a lock
- * directory keyed by the vitest process (their parent), the others wait for its result; the global
- * setup's teardown removes the directory.
+ * directory the global setup names for the run (inject("packedDir")), the others wait for its
+ * result; the global setup's teardown removes the directory.
  */
 import { execFile } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { inject } from "vitest";
 
 export const ROOT = join(import.meta.dirname, "..", "..");
 
@@ -29,11 +29,6 @@ export interface PackedInstall {
   packages: Record<"ha-pair" | "@ha-pair/pulumi" | "@ha-pair/policies", PackedPackage>;
   /** Where a package landed in the project (node_modules/<name>). */
   installed(name: string): string;
-}
-
-/** The directory the packaging tests of the vitest run `pid` share (the global teardown removes it). */
-export function packedDir(pid: number): string {
-  return join(tmpdir(), `ha-pair-packed-${pid}`);
 }
 
 export function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -78,7 +73,7 @@ async function packAndInstall(base: string): Promise<Omit<PackedInstall, "instal
 
 /** The shared install (built on the first call of the run, awaited by the others). */
 export async function packedInstall(): Promise<PackedInstall> {
-  const base = packedDir(process.ppid);
+  const base = inject("packedDir");
   const result = join(base, "result.json");
   const failure = join(base, "error.txt");
   let owner = false;
