@@ -48,12 +48,18 @@ describe("the installed pack under @pulumi/pulumi's run-policy-pack", () => {
     expect(planted[0]!.message).toContain("source/dest check on");
   });
 
-  it("Analyze: a planted bad resource gets over the wire exactly what the pack's resource validations say in-process", async () => {
+  it("Analyze: a planted bad resource is stopped by the resource part of its rule, over the wire as in-process", async () => {
     // The EC2 endpoint without private DNS: the agent's calls would leave the VPC (or fail).
     const bad = change(awsPair(), "edge-ec2", { privateDnsEnabled: false }).find((spec) => spec.name === "edge-ec2")!;
-    const resourcePolicies = policies.filter((policy) => "validateResource" in policy);
-    const expected = (await runPolicies(resourcePolicies, [{ ...bad, parent: undefined }])).violations;
+    const expected = (await runPolicies(policies, [{ ...bad, parent: undefined }])).violations.filter((v) => v.kind === "resource");
+    expect(expected.map((v) => v.policy)).toEqual(["endpoints"]);
     const onTheWire = await pack.analyze(bad);
-    expect(onTheWire.map((d) => ({ policy: d.policy, level: d.level, message: d.message }))).toEqual(expected.map((v) => ({ policy: v.policy, level: v.level, message: v.message })));
+    expect(onTheWire.map((d) => ({ policy: d.policy, level: d.level }))).toEqual(expected.map((v) => ({ policy: v.policy, level: v.level })));
+    // The engine sends the policy's description, then the message.
+    expect(onTheWire[0]!.message.endsWith(expected[0]!.message)).toBe(true);
+    expect(onTheWire[0]!.message).toContain("private DNS off");
+    // A good endpoint passes the same call.
+    const good = awsPair().find((spec) => spec.name === "edge-ec2")!;
+    expect(await pack.analyze(good)).toEqual([]);
   });
 });
