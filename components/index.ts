@@ -9,3 +9,5 @@ export * from "./aws/source-dest-check.js";
 export * from "./aws/route-tables.js";
 export * from "./aws/delivery.js";
 export * from "./aws/agent-config.js";
+// The contract's types the args and outputs use (runtime/config, built into the package).
+export type { AgentConfig, NodeId, TimeBudgets } from "../runtime/config/index.js";

@@ -11,9 +11,13 @@
  * - it is keyed by the SHA-256 of the code actually compiled (computed here, not trusted from
  *   the build: V8 itself only checks the source *length*), the Node version, the architecture
  *   and the V8 flags, so a changed bundle or runtime never meets an old cache;
- * - the file carries a SHA-256 of its payload, checked before V8 sees it: release builds of V8
- *   do not checksum code caches, and a flipped bit must not crash every later failover;
- * - it lives in a directory this user owns and nobody else can write (a code cache is code);
+ * - the file carries an HMAC-SHA-256 of its payload keyed by a secret only this user can read
+ *   (scripts/code-cache-trust.ts), checked before V8 sees it: release builds of V8 do not
+ *   checksum code caches (a flipped bit must not crash every later failover), and a plain digest
+ *   anyone could recompute for a poisoned cache;
+ * - it lives in a directory this user owns and nobody else can write, under directories only
+ *   this user or root can write (never in a home this user does not own), and is read from a
+ *   descriptor checked for owner and mode (a code cache is code);
  * - it is written only when none was usable (or once more, see Coverage), after the command
  *   finished, atomically (temp file + rename), so a failover never waits for it and two
  *   concurrent starts cannot tear it.
@@ -22,21 +26,24 @@
  * $CACHE_DIRECTORY (systemd CacheDirectory=), $XDG_CACHE_HOME/ha-pair, ~/.cache/ha-pair, and
  * last a private directory under the system temp dir.
  */
-import { createHash } from "node:crypto";
-import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeSync } from "node:fs";
+import { createHash, createHmac } from "node:crypto";
+import { readdirSync, renameSync, unlinkSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { Script } from "node:vm";
+import { cacheKeySecret, currentUid, readTrustedFile, trustedCacheDir, writePrivateFile } from "./code-cache-trust.js";
 
 declare const AGENT_CODE: string;
 
-const CACHE_FORMAT = "v1";
+// v2: the digest became an HMAC (v1 files are removed as stale at the next write).
+const CACHE_FORMAT = "v2";
 const DIGEST_BYTES = 32;
-type CacheState = "off" | "hit" | "missing" | "corrupt" | "rejected";
+/** "untrusted": a cache file this user does not own alone (or a symlink) was found and not read. */
+type CacheState = "off" | "hit" | "missing" | "corrupt" | "rejected" | "untrusted";
 
 const sha256 = (data: string | Uint8Array) => createHash("sha256").update(data);
 
-/** Candidate directories, most specific first; only a directory that passes `usableDir` is used. */
+/** Candidate directories, most specific first; only a directory that passes `trustedCacheDir` is used. */
 function cacheDirs(env: NodeJS.ProcessEnv): string[] {
   if (env.HA_PAIR_CACHE_DIR) return [env.HA_PAIR_CACHE_DIR];
   const dirs: string[] = [];
@@ -50,22 +57,8 @@ function cacheDirs(env: NodeJS.ProcessEnv): string[] {
   } catch {
     // No home directory for this user (a system user): the next candidate.
   }
-  const uid = typeof process.getuid === "function" ? process.getuid() : "user";
-  dirs.push(join(tmpdir(), `ha-pair-cache-${uid}`));
+  dirs.push(join(tmpdir(), `ha-pair-cache-${currentUid() ?? "user"}`));
   return dirs;
-}
-
-/** Create the directory (private) if needed; use it only if it is ours and nobody else can write it. */
-function usableDir(dir: string): boolean {
-  try {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const stat = lstatSync(dir);
-    if (!stat.isDirectory()) return false;
-    if (typeof process.getuid === "function" && stat.uid !== process.getuid()) return false;
-    return (stat.mode & 0o022) === 0;
-  } catch {
-    return false;
-  }
 }
 
 /** What the cached code depends on besides the source: V8 rejects a cache made under other flags anyway, and would then thrash. */
@@ -88,42 +81,34 @@ const LOCAL_COMMANDS = new Set([undefined, "validate", "version", "--version", "
 const coverageOf = (argv: string[]) => (LOCAL_COMMANDS.has(argv[2]) || argv.includes("--help") ? Coverage.Local : Coverage.Cloud);
 
 interface CacheFile {
-  /** V8 cached data; empty when the file is there but damaged. */
+  /** V8 cached data; empty when the file is there but damaged or forged. */
   payload: Buffer;
   coverage: Coverage;
 }
 
-/** Layout: SHA-256(key, coverage byte, payload) | coverage byte | payload. The key in the digest makes a renamed file no match. */
-function digestOf(key: string, coverage: Coverage, payload: Buffer): Buffer {
-  return sha256(key).update(Buffer.of(coverage)).update(payload).digest();
+/** Layout: HMAC(secret; key, coverage byte, payload) | coverage byte | payload. The key in the MAC makes a renamed file no match. */
+function digestOf(secret: Buffer, key: string, coverage: Coverage, payload: Buffer): Buffer {
+  return createHmac("sha256", secret).update(key).update(Buffer.of(coverage)).update(payload).digest();
 }
 
-function readCache(file: string, key: string): CacheFile | undefined {
-  let data: Buffer;
-  try {
-    data = readFileSync(file);
-  } catch {
-    return undefined;
-  }
+function readCache(file: string, key: string, secret: Buffer | undefined): CacheFile | "untrusted" | undefined {
+  const read = readTrustedFile(file);
+  if (!read.ok) return read.reason === "untrusted" ? "untrusted" : undefined;
+  const data = read.data;
   const damaged = { payload: Buffer.alloc(0), coverage: Coverage.Local };
-  if (data.length <= DIGEST_BYTES + 1) return damaged;
+  // Without the secret (removed, unreadable) no cache can be verified: as good as damaged.
+  if (!secret || data.length <= DIGEST_BYTES + 1) return damaged;
   const coverage = data[DIGEST_BYTES] === Coverage.Cloud ? Coverage.Cloud : Coverage.Local;
   const payload = data.subarray(DIGEST_BYTES + 1);
-  return digestOf(key, data[DIGEST_BYTES]!, payload).equals(data.subarray(0, DIGEST_BYTES)) ? { payload, coverage } : damaged;
+  return digestOf(secret, key, data[DIGEST_BYTES]!, payload).equals(data.subarray(0, DIGEST_BYTES)) ? { payload, coverage } : damaged;
 }
 
 function writeCache(dir: string, file: string, key: string, coverage: Coverage, payload: Buffer): void {
   const temp = `${file}.${process.pid}.tmp`;
   try {
-    const fd = openSync(temp, "wx", 0o600);
-    try {
-      writeSync(fd, digestOf(key, coverage, payload));
-      writeSync(fd, Buffer.of(coverage));
-      writeSync(fd, payload);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
+    const secret = cacheKeySecret(dir, true);
+    if (!secret) return;
+    writePrivateFile(temp, digestOf(secret, key, coverage, payload), Buffer.of(coverage), payload);
     renameSync(temp, file);
     // Caches of earlier bundles or runtimes are dead weight (~1 MB each): remove them.
     for (const name of readdirSync(dir)) {
@@ -145,19 +130,22 @@ function compile(code: string, filename: string): { script: Script; state: Cache
   if (env.HA_PAIR_CODE_CACHE === "off") return { script: new Script(source, { filename }), state: "off" };
   let dir: string | undefined;
   let key = "";
-  let cached: CacheFile | undefined;
+  let cached: CacheFile | "untrusted" | undefined;
   try {
-    dir = cacheDirs(env).find(usableDir);
+    for (const candidate of cacheDirs(env)) {
+      dir = trustedCacheDir(candidate);
+      if (dir) break;
+    }
     if (dir) {
       key = `${CACHE_FORMAT}-${cacheKey(sha256(source).digest("hex"))}`;
-      cached = readCache(join(dir, `${key}.v8cache`), key);
+      cached = readCache(join(dir, `${key}.v8cache`), key, cacheKeySecret(dir, false));
     }
   } catch {
     dir = undefined;
   }
-  const usable = cached && cached.payload.length > 0 ? cached : undefined;
+  const usable = cached && cached !== "untrusted" && cached.payload.length > 0 ? cached : undefined;
   const script = new Script(source, { filename, ...(usable ? { cachedData: usable.payload } : {}) });
-  const state: CacheState = usable ? (script.cachedDataRejected ? "rejected" : "hit") : cached ? "corrupt" : "missing";
+  const state: CacheState = usable ? (script.cachedDataRejected ? "rejected" : "hit") : cached === "untrusted" ? "untrusted" : cached ? "corrupt" : "missing";
   const coverage = coverageOf(process.argv);
   const upgrade = state === "hit" && usable!.coverage === Coverage.Local && coverage === Coverage.Cloud;
   if (!dir || (state === "hit" && !upgrade)) return { script, state };

@@ -2,8 +2,8 @@
 // (no node_modules, no dist/ beside it) and whose V8 code cache may speed it up but never change
 // what it does.
 import { execFile } from "node:child_process";
-import { createHash } from "node:crypto";
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from "node:fs";
+import { createHash, createHmac } from "node:crypto";
+import { chmodSync, chownSync, copyFileSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, truncateSync, writeFileSync } from "node:fs";
 import { isBuiltin } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -41,6 +41,16 @@ function isolatedBundle(): { dir: string; file: string } {
 }
 
 const cacheFiles = (dir: string) => readdirSync(dir).filter((name) => name.endsWith(".v8cache"));
+
+/** The cache file's key (its name without .v8cache): part of what its MAC covers. */
+const keyOf = (cacheFile: string) => cacheFile.slice(cacheFile.lastIndexOf("/") + 1, -".v8cache".length);
+
+/** A cache file as the loader writes it, for `payload`, MAC'd with the directory's secret (only its owner — here root — can read it). */
+function authenticCache(cacheFile: string, payload: Buffer, coverage = 1): Buffer {
+  const secret = readFileSync(join(cacheFile, "..", "code-cache.key"));
+  const mac = createHmac("sha256", secret).update(keyOf(cacheFile)).update(Buffer.of(coverage)).update(payload).digest();
+  return Buffer.concat([mac, Buffer.of(coverage), payload]);
+}
 
 describe("what the agent bundle contains", () => {
   const meta = JSON.parse(readFileSync(join(DIST, "meta", "ha-pair-agent.json"), "utf8")) as {
@@ -178,11 +188,8 @@ describe("the code cache never changes what runs", () => {
 
   it("a cache V8 rejects falls back to a normal compile and is rewritten", async () => {
     const { bundle, cacheDir, cacheFile } = await warmed();
-    // Intact as a file (its digest matches), but not V8 code-cache data.
-    const key = cacheFile.slice(cacheFile.lastIndexOf("/") + 1, -".v8cache".length);
-    const payload = Buffer.alloc(4096, 7);
-    const coverage = Buffer.of(1);
-    writeFileSync(cacheFile, Buffer.concat([createHash("sha256").update(key).update(coverage).update(payload).digest(), coverage, payload]));
+    // Intact as a file (its MAC matches: made with the directory's secret), but not V8 code-cache data.
+    writeFileSync(cacheFile, authenticCache(cacheFile, Buffer.alloc(4096, 7)));
     const rejected = await version(bundle, cacheDir);
     expect([rejected.code, rejected.stdout.trim(), rejected.cache]).toEqual([0, VERSION, "rejected"]);
     expect((await version(bundle, cacheDir)).cache).toBe("hit");
@@ -220,7 +227,7 @@ describe("the code cache never changes what runs", () => {
     mkdirSync(cacheFile);
     for (let i = 0; i < 2; i += 1) {
       const blocked = await version(bundle, cacheDir);
-      expect([blocked.code, blocked.stdout.trim(), blocked.cache]).toEqual([0, VERSION, "missing"]);
+      expect([blocked.code, blocked.stdout.trim(), blocked.cache]).toEqual([0, VERSION, "untrusted"]);
     }
     expect(readdirSync(cacheDir).filter((name) => name.endsWith(".tmp"))).toEqual([]);
   });
@@ -231,5 +238,89 @@ describe("the code cache never changes what runs", () => {
     const run = await version(bundle, cacheDir, { HA_PAIR_CODE_CACHE: "off" });
     expect([run.code, run.stdout.trim(), run.cache]).toEqual([0, VERSION, "off"]);
     expect(() => readdirSync(cacheDir)).toThrow();
+  });
+});
+
+describe("a planted code cache never runs (a code cache is code)", () => {
+  // Ownership is exercised by handing files to another uid, which needs root (the tests run as root in CI).
+  const asRoot = typeof process.getuid === "function" && process.getuid() === 0;
+  const OTHER_UID = 4242;
+  const version = (bundle: { file: string; dir: string }, env: NodeJS.ProcessEnv) => runAgent(bundle.file, ["--version"], cleanEnv(env as Record<string, string>), bundle.dir);
+
+  async function warmed(cacheDir: string): Promise<{ bundle: { file: string; dir: string }; cacheFile: string }> {
+    const bundle = isolatedBundle();
+    const dir = join(bundle.dir, cacheDir);
+    expect((await version(bundle, { HA_PAIR_CACHE_DIR: dir })).cache).toBe("missing");
+    expect((await version(bundle, { HA_PAIR_CACHE_DIR: dir })).cache).toBe("hit");
+    return { bundle, cacheFile: join(dir, cacheFiles(dir)[0]!) };
+  }
+
+  it("a cache whose plain SHA-256 digest was recomputed (anyone can) is not fed to V8; the MAC's secret is private", async () => {
+    const { bundle, cacheFile } = await warmed("cache");
+    const dir = join(cacheFile, "..");
+    // Genuine V8 data for this very bundle, so V8 itself would accept it: only the MAC stands in the way.
+    const payload = readFileSync(cacheFile).subarray(33);
+    const coverage = Buffer.of(1);
+    writeFileSync(cacheFile, Buffer.concat([createHash("sha256").update(keyOf(cacheFile)).update(coverage).update(payload).digest(), coverage, payload]));
+    const forged = await version(bundle, { HA_PAIR_CACHE_DIR: dir });
+    expect([forged.code, forged.stdout.trim(), forged.cache]).toEqual([0, VERSION, "corrupt"]);
+    expect((await version(bundle, { HA_PAIR_CACHE_DIR: dir })).cache).toBe("hit");
+    const secret = statSync(join(dir, "code-cache.key"));
+    expect([secret.mode & 0o777, secret.uid, secret.size]).toEqual([0o600, process.getuid!(), 32]);
+  });
+
+  it("a symlink in place of the cache file is not followed, even to an authentic cache", async () => {
+    const { bundle, cacheFile } = await warmed("cache");
+    const elsewhere = join(bundle.dir, "elsewhere.v8cache");
+    copyFileSync(cacheFile, elsewhere);
+    chmodSync(elsewhere, 0o600);
+    rmSync(cacheFile);
+    symlinkSync(elsewhere, cacheFile);
+    const run = await version(bundle, { HA_PAIR_CACHE_DIR: join(cacheFile, "..") });
+    expect([run.code, run.stdout.trim(), run.cache]).toEqual([0, VERSION, "untrusted"]);
+    // Replaced by a real file of our own (the rename replaces the link, not its target).
+    expect(lstatSync(cacheFile).isSymbolicLink()).toBe(false);
+    expect((await version(bundle, { HA_PAIR_CACHE_DIR: join(cacheFile, "..") })).cache).toBe("hit");
+  });
+
+  it.runIf(asRoot)("a cache file owned by another user, or readable by others, is not read, and is replaced by our own", async () => {
+    const { bundle, cacheFile } = await warmed("cache");
+    const env = { HA_PAIR_CACHE_DIR: join(cacheFile, "..") };
+    chownSync(cacheFile, OTHER_UID, OTHER_UID);
+    const foreign = await version(bundle, env);
+    expect([foreign.code, foreign.stdout.trim(), foreign.cache]).toEqual([0, VERSION, "untrusted"]);
+    expect(statSync(cacheFile).uid).toBe(0);
+    expect((await version(bundle, env)).cache).toBe("hit");
+    chmodSync(cacheFile, 0o666);
+    expect((await version(bundle, env)).cache).toBe("untrusted");
+  });
+
+  it.runIf(asRoot)("a cache directory, or any directory above it, owned by another user is not used at all", async () => {
+    for (const owned of ["parent/cache", "parent"]) {
+      const { bundle, cacheFile } = await warmed("parent/cache");
+      const dir = join(cacheFile, "..");
+      chownSync(join(bundle.dir, owned), OTHER_UID, OTHER_UID);
+      const before = readFileSync(cacheFile);
+      const run = await version(bundle, { HA_PAIR_CACHE_DIR: dir });
+      expect([owned, run.code, run.stdout.trim(), run.cache]).toEqual([owned, 0, VERSION, "missing"]);
+      expect(readFileSync(cacheFile).equals(before)).toBe(true);
+      expect(readdirSync(dir).filter((name) => name.endsWith(".tmp"))).toEqual([]);
+    }
+  });
+
+  it.runIf(asRoot)("root with HOME in a user's home (sudo -E) keeps no cache there: it uses its own private directory", async () => {
+    const bundle = isolatedBundle();
+    const home = join(bundle.dir, "home-of-a-user");
+    mkdirSync(home, { mode: 0o755 });
+    chownSync(home, OTHER_UID, OTHER_UID);
+    const tmp = join(bundle.dir, "tmp");
+    mkdirSync(tmp, { mode: 0o700 });
+    const env = { HOME: home, TMPDIR: tmp };
+    expect((await version(bundle, env)).cache).toBe("missing");
+    expect(readdirSync(home)).toEqual([]);
+    expect(cacheFiles(join(tmp, "ha-pair-cache-0"))).toHaveLength(1);
+    // XDG_CACHE_HOME inside that home is refused the same way.
+    expect((await version(bundle, { ...env, XDG_CACHE_HOME: join(home, ".cache") })).cache).toBe("hit");
+    expect(readdirSync(home)).toEqual([]);
   });
 });

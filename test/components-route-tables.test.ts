@@ -175,7 +175,7 @@ describe("AwsHaPair in association mode refuses what cannot work, naming the fix
     const error = await resolve(pair.agentConfig).then(() => undefined, (e: Error) => e);
     await h.finish();
     expect(error?.message).toContain("1 problem with the pair's resources");
-    expect(error?.message).toMatch(/subnetRouteTables\[0\]\.subnets\[1\] \(subnet-0[0-9a-f]{16}\): its tags lack f5_cloud_failover_label=edge; add \.\.\.pairTags\("edge"\)/);
+    expect(error?.message).toContain('subnetRouteTables[0].subnets[1] (aws.ec2.Subnet "app-1"): its tags lack f5_cloud_failover_label=edge; add ...pairTags("edge")');
     // Nothing is built on a pair that failed its checks, and an owned subnet is never also tagged by the component.
     expect(h.ofType(T.table)).toHaveLength(0);
     expect(h.ofType(T.tag).filter((t) => t.inputs.resourceId.startsWith("subnet-"))).toEqual([]);

@@ -35,6 +35,8 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { NODE_IDS, type NodeId } from "../../runtime/config/index.js";
 import type { ResolvedSubnetRouteTable } from "./agent-config.js";
+import { checkWhenKnown, declared } from "./preview-checks.js";
+import { tagById } from "./tag-by-id.js";
 
 /** The pair's routes in the twin tables: in node X's table each points at X's interface of the role. */
 export interface AwsHaPairTwinRouteArgs {
@@ -114,14 +116,14 @@ export function subnetRouteTableArgProblems(groups: readonly AwsHaPairSubnetRout
   return problems;
 }
 
-/** The label tag of subnets created in this program, checked once their tags are known. */
-export function subnetTagChecks(groups: readonly AwsHaPairSubnetRouteTableArgs[], label: string, labelKey: string): pulumi.Output<string[]>[] {
+/** The label tag of subnets created in this program: their own args, so checked at preview (preview-checks.ts). */
+export function subnetTagChecks(owner: pulumi.Resource, ownerName: string, groups: readonly AwsHaPairSubnetRouteTableArgs[], label: string, labelKey: string): pulumi.Output<string[]>[] {
   return groups.flatMap((group, g) =>
     (group.subnets ?? []).map((subnet, i) =>
-      pulumi.all([subnet.id, subnet.tags]).apply(([id, tags]) =>
+      checkWhenKnown(owner, ownerName, `the tags of subnetRouteTables[${g}].subnets[${i}]`, pulumi.all([declared(subnet, "aws.ec2.Subnet"), subnet.tags]), ([subnetName, tags]) =>
         tags?.[labelKey] === label
           ? []
-          : [`subnetRouteTables[${g}].subnets[${i}] (${id}): its tags lack ${labelKey}=${label}; add ...pairTags(${JSON.stringify(label)}) to its tags (the agent may swap its route table only while it carries the label)`],
+          : [`subnetRouteTables[${g}].subnets[${i}] (${subnetName}): its tags lack ${labelKey}=${label}; add ...pairTags(${JSON.stringify(label)}) to its tags (the agent may swap its route table only while it carries the label)`],
       ),
     ),
   );
@@ -185,7 +187,8 @@ export function createTwinRouteTables(name: string, inputs: TwinRouteTablesInput
     const subnetIds: pulumi.Output<string>[] = [
       ...(group.subnets ?? []).map((subnet) => subnet.id),
       ...(group.subnetIds ?? []).map((id, i) => {
-        new aws.ec2.Tag(`${base}-subnet-id-${i}-label`, { resourceId: id, key: inputs.labelKey, value: inputs.label }, opts);
+        const where = `subnetRouteTables[${g}].subnetIds[${i}]`;
+        tagById(`${base}-subnet-id-${i}-label`, { resourceId: id, key: inputs.labelKey, value: inputs.label, where, ownedArg: `subnetRouteTables[${g}].subnets`, owner: name }, opts);
         return pulumi.output(id);
       }),
     ];

@@ -5,6 +5,7 @@
  * means "still failing after the retries", not "retry me now".
  */
 import { isServerError, isThrottlingError, isTransientError } from "@smithy/core/retry";
+import { redactUrlUserinfo } from "../config/redact.js";
 import { HaPairError } from "../core/errors.js";
 
 type SdkErrorView = Parameters<typeof isTransientError>[0];
@@ -64,7 +65,7 @@ export function awsErrorAttempts(err: unknown): number {
  * a presigned query string; EC2's UnauthorizedOperation appends a kilobyte-long encoded blob.
  */
 export function cleanMessage(message: string): string {
-  return message
+  return redactUrlUserinfo(message)
     .replace(/\s*Encoded authorization failure message:\s*\S+/g, " (encoded authorization message omitted)")
     .replace(/\b(AKIA|ASIA|AROA|AIDA)[A-Z0-9]{12,}\b/g, "[redacted]")
     .replace(/(Credential|Signature|X-Amz-Security-Token|X-Amz-Credential|X-Amz-Signature)=[^\s,&"']+/gi, "$1=[redacted]")

@@ -11,6 +11,8 @@ import type { Command } from "./commands/types.js";
 import { validateCommand } from "./commands/validate.js";
 import { EXIT_BAD_INPUT, EXIT_FAILED, UsageError } from "./errors.js";
 import { consoleOutput } from "./output.js";
+import { dropOutputToClosedPipes } from "./closed-pipe.js";
+import { refuseRepeatedFlags } from "./flags.js";
 
 // The AWS SDK warns on every process start under Node < 22 that *future* SDK releases will need
 // Node 22. The agent's SDK is pinned by its lockfile/bundle, so the warning is noise in every
@@ -40,6 +42,7 @@ function help(commands: Command[]): string {
 
 /** Parse argv, run the command, map every error to its exit code. Never throws. */
 export async function runCli(argv: string[], commands: Command[] = AGENT_COMMANDS): Promise<number> {
+  dropOutputToClosedPipes();
   const [name, ...rest] = argv;
   const wantsJson = rest.includes("--json");
   const out = consoleOutput(wantsJson);
@@ -61,7 +64,8 @@ export async function runCli(argv: string[], commands: Command[] = AGENT_COMMAND
     }
     let parsed;
     try {
-      parsed = parseArgs({ args: rest, options: command.options, allowPositionals: command.positionals ?? false, strict: true });
+      parsed = parseArgs({ args: rest, options: command.options, allowPositionals: command.positionals ?? false, strict: true, tokens: true });
+      refuseRepeatedFlags(parsed.tokens, command.options);
     } catch (err) {
       throw new UsageError(`${(err as Error).message}\nusage: ${command.usage}`);
     }
@@ -74,7 +78,7 @@ export async function runCli(argv: string[], commands: Command[] = AGENT_COMMAND
 function reportError(err: unknown, out: ReturnType<typeof consoleOutput>, command: string): number {
   if (err instanceof UsageError || err instanceof ConfigInvalidError) {
     if (out.json) {
-      out.document({ ok: false, error: err instanceof ConfigInvalidError ? { code: "ConfigInvalid", message: err.message, file: err.file, errors: err.errors } : { code: "Usage", message: err.message } });
+      out.document({ ok: false, error: err instanceof ConfigInvalidError ? { code: "ConfigInvalid", message: err.message, file: err.file, errors: err.errors, ...(err.omitted > 0 ? { omittedErrors: err.omitted } : {}) } : { code: "Usage", message: err.message } });
     }
     out.warn(`ha-pair ${command}: ${err.message}`);
     return EXIT_BAD_INPUT;

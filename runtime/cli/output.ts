@@ -1,3 +1,5 @@
+import { redactUrlUserinfo } from "../config/redact.js";
+
 /** Where a command writes: one JSON document on stdout with --json, text otherwise; diagnostics on stderr. */
 export interface Output {
   json: boolean;
@@ -9,14 +11,18 @@ export interface Output {
   warn(text: string): void;
 }
 
+/**
+ * Every text the command prints passes through redactUrlUserinfo: endpoints are echoed in
+ * errors, preflight and timelines, and an endpoint URL may carry a user:password.
+ */
 export function consoleOutput(json: boolean): Output {
   return {
     json,
     line: (text = "") => {
-      if (!json) process.stdout.write(`${text}\n`);
+      if (!json) process.stdout.write(redactUrlUserinfo(`${text}\n`));
     },
-    document: (value) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`),
-    warn: (text) => process.stderr.write(`${text}\n`),
+    document: (value) => process.stdout.write(redactUrlUserinfo(`${JSON.stringify(value, null, 2)}\n`)),
+    warn: (text) => process.stderr.write(redactUrlUserinfo(`${text}\n`)),
   };
 }
 

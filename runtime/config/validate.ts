@@ -1,9 +1,11 @@
-import { readFileSync } from "node:fs";
 import type { ErrorObject } from "ajv/dist/2020.js";
 import type { AgentConfig } from "./types.js";
 import { pointerSegment, semanticErrors } from "./semantics.js";
 import schemaDocument from "./agent-config.schema.json" with { type: "json" };
 import { schemaValidator } from "./schema-validator.js";
+import { jsonStructureErrors } from "./json-structure.js";
+import { readSmallRegularFile, UnreadableFileError } from "./read-file.js";
+import { redactUrlUserinfo } from "./redact.js";
 
 export { isEndpointUrl, isRouteDestination } from "./formats.js";
 
@@ -78,7 +80,8 @@ const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one :
 
 function toConfigError(error: ErrorObject): ConfigError {
   const at = error.instancePath || "";
-  const shown = JSON.stringify(error.data);
+  // Values are echoed so the operator sees what was wrong, but never an endpoint's password.
+  const shown = redactUrlUserinfo(JSON.stringify(error.data) ?? String(error.data));
   const wanted = describe(error);
   const about = wanted ? ` (${wanted})` : "";
   switch (error.keyword) {
@@ -174,15 +177,30 @@ function dedupe(errors: ConfigError[]): ConfigError[] {
   });
 }
 
-/** Thrown for a config that cannot be used; carries every error. The CLI maps it to exit code 2. */
+/** At most this many errors are listed: a file with a million mistakes must not print a million lines. */
+export const MAX_LISTED_ERRORS = 50;
+
+/**
+ * Thrown for a config that cannot be used; carries the first MAX_LISTED_ERRORS errors and how
+ * many more there were. The CLI maps it to exit code 2.
+ */
 export class ConfigInvalidError extends Error {
+  readonly errors: ConfigError[];
+  /** Errors found but not listed. */
+  readonly omitted: number;
+
   constructor(
     readonly file: string,
-    readonly errors: ConfigError[],
+    allErrors: ConfigError[],
   ) {
-    super(`${file}: invalid agent config (${errors.length} error${errors.length === 1 ? "" : "s"}):\n` +
-      errors.map((e) => `  ${e.path || "/"}: ${e.message}`).join("\n"));
+    const errors = allErrors.slice(0, MAX_LISTED_ERRORS);
+    const omitted = allErrors.length - errors.length;
+    super(`${file}: invalid agent config (${allErrors.length} error${allErrors.length === 1 ? "" : "s"}):\n` +
+      errors.map((e) => `  ${e.path || "/"}: ${e.message}`).join("\n") +
+      (omitted > 0 ? `\n  ... and ${omitted} more not listed: fix the ones above and validate again` : ""));
     this.name = "ConfigInvalidError";
+    this.errors = errors;
+    this.omitted = omitted;
   }
 }
 
@@ -287,21 +305,21 @@ export function parseConfigText(text: string, file: string): AgentConfig {
       : `is not valid JSON: ${err instanceof Error ? err.message : String(err)}`;
     throw new ConfigInvalidError(file, [{ path: "", message }]);
   }
+  const structure = jsonStructureErrors(body);
+  if (structure.length > 0) throw new ConfigInvalidError(file, structure);
   const result = validateConfig(document);
   if (!result.ok) throw new ConfigInvalidError(file, result.errors);
   return result.config;
 }
 
-/** Read and validate a config file. Nothing else may run (no API call) before this returns. */
+/** Read and validate a config file (a regular file of at most 1 MiB). Nothing else may run (no API call) before this returns. */
 export function loadConfigFile(file: string): AgentConfig {
   let text: string;
   try {
-    text = readFileSync(file, "utf8");
+    text = readSmallRegularFile(file);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new ConfigInvalidError(file, [
-      { path: "", message: code === "ENOENT" ? "file not found" : `cannot be read (${code ?? String(err)})` },
-    ]);
+    if (!(err instanceof UnreadableFileError)) throw err;
+    throw new ConfigInvalidError(file, [{ path: "", message: err.message }]);
   }
   return parseConfigText(text, file);
 }

@@ -36,9 +36,9 @@ export function taskView(task: FailoverTask): Record<string, unknown> {
 }
 
 /**
- * The daemon's HTTP API. Every request must carry the bearer token — checked before the route,
- * so an unauthenticated caller learns nothing, not even which paths exist. Then 404 for an
- * unknown path, 405 (with Allow) for a known path and another method.
+ * The daemon's HTTP API. Every request must name a loopback Host and carry the bearer token —
+ * both checked before the route, so an unauthenticated caller learns nothing, not even which
+ * paths exist. Then 404 for an unknown path, 405 (with Allow) for a known path and another method.
  */
 export function createApi(backend: ApiBackend, token: BearerToken, log: Logger): RequestListener {
   const routes: Record<string, Partial<Record<string, Handler>>> = {
@@ -91,9 +91,7 @@ export function createApi(backend: ApiBackend, token: BearerToken, log: Logger):
 
   const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     const path = new URL(request.url ?? "/", "http://127.0.0.1").pathname;
-    if (!token.accepts(request.headers.authorization)) {
-      throw new ApiError(401, "Unauthorized", request.headers.authorization ? "the bearer token is wrong" : "no bearer token", "Authorization header", "send Authorization: Bearer <the token in the agent's token file>", { "www-authenticate": 'Bearer realm="ha-pair"' });
-    }
+    admit(request, token);
     const route = routes[path];
     if (!route) throw new ApiError(404, "NotFound", `no such endpoint ${path}`, `${request.method} ${path}`, `endpoints: ${Object.keys(routes).join(", ")}`);
     const handler = route[request.method ?? ""];
@@ -104,6 +102,45 @@ export function createApi(backend: ApiBackend, token: BearerToken, log: Logger):
     await handler(request, response);
   };
 
+  return serve(handle, log);
+}
+
+/**
+ * What the daemon answers between binding its port and being ready (its identity read, the
+ * state warmed): 503 with Retry-After to an admitted caller, so the trigger snippet runs the
+ * one-shot failover meanwhile. The port is bound first so that a port already in use stops the
+ * start before any cloud call.
+ */
+export function createStartingApi(token: BearerToken, log: Logger): RequestListener {
+  return serve(async (request) => {
+    admit(request, token);
+    throw new ApiError(503, "Starting", "the agent is starting", `${request.method} ${new URL(request.url ?? "/", "http://127.0.0.1").pathname}`, "retry in a second, or run the one-shot ha-pair failover", { "retry-after": "1" });
+  }, log);
+}
+
+/**
+ * The Host names the API answers to: the loopback address it listens on, or localhost, with an
+ * optional port. Anything else is refused before the token is even looked at: a web page whose
+ * name an attacker rebinds to 127.0.0.1 (DNS rebinding) sends its own name as Host.
+ */
+const LOOPBACK_HOST = /^(?:127\.0\.0\.1|localhost)(?::\d{1,5})?$/i;
+
+/** Host first (defence in depth against DNS rebinding), then the bearer token. */
+function admit(request: IncomingMessage, token: BearerToken): void {
+  const host = request.headers.host;
+  if (host === undefined || host === "") {
+    throw new ApiError(400, "MissingHost", "the request has no Host header", "Host header", "send Host: 127.0.0.1:<port> (curl and every HTTP/1.1 client do)");
+  }
+  if (!LOOPBACK_HOST.test(host)) {
+    throw new ApiError(421, "MisdirectedRequest", `this API answers only to 127.0.0.1 or localhost, not to Host ${JSON.stringify(host.slice(0, 100))}`, "Host header", "call http://127.0.0.1:<port>/ directly");
+  }
+  if (!token.accepts(request.headers.authorization)) {
+    throw new ApiError(401, "Unauthorized", request.headers.authorization ? "the bearer token is wrong" : "no bearer token", "Authorization header", "send Authorization: Bearer <the token in the agent's token file>", { "www-authenticate": 'Bearer realm="ha-pair"' });
+  }
+}
+
+/** Run a handler: log method, path and status of every request, answer every error as JSON. */
+function serve(handle: Handler, log: Logger): RequestListener {
   return (request, response) => {
     const started = performance.now();
     response.on("finish", () => {

@@ -1,4 +1,4 @@
-import { createServer, type Server } from "node:http";
+import type { RequestListener, Server } from "node:http";
 import { hostname } from "node:os";
 import type { AddressInfo } from "node:net";
 import type { DestinationStream } from "pino";
@@ -17,16 +17,16 @@ import { ReconcileLoop, type ReconcileDecision, type ReconcileRound } from "../c
 import type { CallRecorder } from "../core/recorder.js";
 import { StateCache } from "../core/state-cache.js";
 import { isStale } from "../core/state.js";
-import { createApi, taskView } from "./api.js";
+import { createApi, createStartingApi, taskView } from "./api.js";
+import { listenOnLoopback } from "./listen.js";
+import { PermissionCheckSchedule, type CheckOutcome } from "./permission-schedule.js";
 import { createLogger, type Logger } from "./logger.js";
 import { AgentMetrics } from "./metrics.js";
 import { runRoleCommand } from "./role-command.js";
-import { LOOPBACK, type AgentSettings } from "./settings.js";
+import { HTTP_LIMITS, LOOPBACK, PERMISSION_CHECK_TIMING, type AgentSettings } from "./settings.js";
 import { AgentStartError, BearerToken } from "./token.js";
 import { deadlineSignal } from "../core/deadline.js";
 
-/** How often the daemon re-checks its plan's permissions off the trigger path. */
-const PERMISSION_RECHECK_MS = 30 * 60_000;
 /** Larger plans are not checked off-path: each check spends EC2 mutating-call tokens (50 burst, 5/s). */
 const MAX_CHECKED_OPERATIONS = 25;
 
@@ -64,11 +64,33 @@ export async function startAgentDaemon(options: AgentDaemonOptions): Promise<Age
   if (settings.address !== LOOPBACK) throw new AgentStartError(`the API may only listen on ${LOOPBACK}`, `do not change the listen address`);
   // Refuse a bad token file before anything else: no cloud call from a daemon that cannot be secured.
   const token = BearerToken.fromFile(settings.tokenFile);
+  const log = createLogger({ label: config.label }, options.logDestination, options.logLevel);
+  log.info({ event: "starting", version: options.version, configFile: options.configFile, configDigest: configDigest(config), tokenFile: settings.tokenFile }, "agent starting");
+
+  // Bind before any cloud call: a port already in use (another agent, a bad --port) must stop
+  // the start (exit 2, which the unit does not restart) without spending EC2's shared budget.
+  // Until the daemon is ready it answers 503, and the trigger snippet runs the one-shot instead.
+  let handler = createStartingApi(token, log);
+  const server = await listenOnLoopback(settings.port, settings.http ?? HTTP_LIMITS, (request, response) => handler(request, response));
+  log.info({ event: "bound", port: (server.address() as AddressInfo).port }, "port bound; answering 503 until started");
+  try {
+    return await serve(options, { token, log, server, ready: (api) => (handler = api) });
+  } catch (err) {
+    server.closeAllConnections();
+    server.close();
+    throw err;
+  }
+}
+
+/** The daemon's start after its port is bound: who it is, warm-up, then the API takes over from the 503 answers. */
+async function serve(options: AgentDaemonOptions, bound: { token: BearerToken; log: Logger; server: Server; ready: (api: RequestListener) => void }): Promise<AgentDaemon> {
+  const { config, settings, provider, recorder } = options;
+  const { token, log, server } = bound;
   const budgets = timeBudgets(config);
   const digest = configDigest(config);
-  const log = createLogger({ label: config.label }, options.logDestination, options.logLevel);
   const startedAt = new Date();
-  log.info({ event: "starting", version: options.version, configFile: options.configFile, configDigest: digest, tokenFile: settings.tokenFile }, "agent starting");
+  const actualPort = (server.address() as AddressInfo).port;
+  const url = `http://${LOOPBACK}:${actualPort}`;
 
   // Who we are: read once (an instance's identity does not change), also warming IMDS credentials.
   const identity: NodeIdentity = await provider.identity(deadlineSignal(budgets.deadlineMs));
@@ -90,14 +112,14 @@ export async function startAgentDaemon(options: AgentDaemonOptions): Promise<Age
     onError: (err) => nodeLog.warn({ event: "state-read-failed", error: asHaPairError(err).toJSON() }, "reading the state object failed; the next trigger reads it first"),
   });
 
-  // The permission precheck of this node's plan, made off the trigger path (at start, then every
-  // PERMISSION_RECHECK_MS) and handed to the fast path, so a trigger never waits for it. Each
-  // check spends one token of EC2's mutating-call bucket per operation, so large plans are not
-  // checked here (the failover itself would need those tokens).
+  // The permission precheck of this node's plan, made off the trigger path (at start, then on
+  // the backed-off schedule of PermissionCheckSchedule) and handed to the fast path, so a trigger
+  // never waits for it. Each check spends one token of EC2's mutating-call bucket per operation,
+  // so large plans are not checked here (the failover itself would need those tokens).
   let permissionCheck: PermissionCheck[] | undefined;
   const ownOperations = planOperations(planFailover(config, node));
-  const checkPermissions = async (): Promise<void> => {
-    if (ownOperations.length === 0 || ownOperations.length > MAX_CHECKED_OPERATIONS) return;
+  const checkPermissions = async (): Promise<CheckOutcome> => {
+    if (ownOperations.length === 0 || ownOperations.length > MAX_CHECKED_OPERATIONS) return "allowed";
     try {
       const checks = await provider.checkPermissions(ownOperations, deadlineSignal(budgets.deadlineMs));
       const denied = checks.filter((c) => c.denied);
@@ -105,11 +127,15 @@ export async function startAgentDaemon(options: AgentDaemonOptions): Promise<Age
       metrics.permissions(denied.length);
       if (denied.length > 0) {
         nodeLog.error({ event: "permission-denied", denied: denied.map((c) => ({ action: c.action, target: c.target, permission: c.permission, resource: c.resource })) }, `this node's role may not perform ${denied.length} operation(s) of its failover; a trigger would be refused before fencing. Run ha-pair preflight`);
+        return "denied";
       }
+      return "allowed";
     } catch (err) {
       nodeLog.warn({ event: "permission-check-failed", error: asHaPairError(err).toJSON() }, "the off-path permission check could not be made");
+      return "failed";
     }
   };
+  const permissionSchedule = new PermissionCheckSchedule(checkPermissions, settings.permissionCheck ?? PERMISSION_CHECK_TIMING);
 
   let coordinator: FailoverCoordinator;
   // Every API call: a metric, and a log line — at info while a failover runs, at debug for the routine state refreshes.
@@ -151,7 +177,6 @@ export async function startAgentDaemon(options: AgentDaemonOptions): Promise<Age
     } finally {
       cache.resume();
     }
-    if (checkDenied) void checkPermissions();
     metrics.failover(report, source);
     const fields = {
       event: "failover-finished",
@@ -190,7 +215,7 @@ export async function startAgentDaemon(options: AgentDaemonOptions): Promise<Age
   // not at the first failover, when this node may not write the state.
   const warm = deadlineSignal(budgets.deadlineMs);
   await Promise.all([
-    checkPermissions(),
+    permissionSchedule.run(),
     provider.observe(warm).then(
       (observed) => nodeLog.info({ event: "placement", holder: inspectPair(config, observed).activeNode }, "observed the pair's placement"),
       (err: unknown) => nodeLog.warn({ event: "observe-failed", error: asHaPairError(err).toJSON() }, "observing the cloud failed at start; triggers will still try"),
@@ -272,22 +297,8 @@ export async function startAgentDaemon(options: AgentDaemonOptions): Promise<Age
     nodeLog,
   );
 
-  const server: Server = createServer(api);
-  // Slow or idle clients must not pin the daemon: requests are tiny.
-  server.requestTimeout = 30_000;
-  server.headersTimeout = 10_000;
-  server.keepAliveTimeout = 5_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", (err: NodeJS.ErrnoException) =>
-      reject(err.code === "EADDRINUSE" ? new AgentStartError(`port ${settings.port} on ${LOOPBACK} is already in use`, "stop what uses it, or choose another with --port / agent.listen.port") : err),
-    );
-    server.listen(settings.port, LOOPBACK, () => resolve());
-  });
-  const actualPort = (server.address() as AddressInfo).port;
-  const url = `http://${LOOPBACK}:${actualPort}`;
-
+  bound.ready(api);
   cache.start();
-  const recheck = setInterval(() => void checkPermissions(), PERMISSION_RECHECK_MS);
 
   // The level-triggered loop: only this node, only when its HA machinery says active.
   let lastRound: { at: string; decision: ReconcileDecision; role: string } | undefined;
@@ -336,7 +347,7 @@ export async function startAgentDaemon(options: AgentDaemonOptions): Promise<Age
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       cache.stop();
-      clearInterval(recheck);
+      permissionSchedule.stop();
       const bound = budgets.deadlineMs + budgets.requestMs * 2 + 1_000;
       await withTimeout(Promise.all([loop?.stop(), coordinator.idle()]), bound);
       server.closeAllConnections();

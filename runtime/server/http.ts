@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { redactUrlUserinfo } from "../config/redact.js";
 
 /** An answer of the API that is not a success: status, and what went wrong, where, and what to do. */
 export class ApiError extends Error {
@@ -21,7 +22,8 @@ export class ApiError extends Error {
 }
 
 export function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const text = `${JSON.stringify(body, null, 2)}\n`;
+  // A cloud error passed on may name an endpoint, whose URL may carry a user:password.
+  const text = redactUrlUserinfo(`${JSON.stringify(body, null, 2)}\n`);
   response.writeHead(status, { "content-type": "application/json; charset=utf-8", "cache-control": "no-store", "content-length": Buffer.byteLength(text), ...headers });
   response.end(text);
 }

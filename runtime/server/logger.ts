@@ -1,4 +1,5 @@
 import { destination as pinoDestination, pino, stdTimeFunctions, type DestinationStream, type Logger } from "pino";
+import { redactUrlUserinfo } from "../config/redact.js";
 
 export type { Logger };
 
@@ -18,6 +19,8 @@ export function createLogger(base: Record<string, unknown>, destination?: Destin
       paths: ["token", "*.token", "authorization", "*.authorization", "headers.authorization", "*.headers.authorization", "credentials", "*.credentials", "secretAccessKey", "*.secretAccessKey", "sessionToken", "*.sessionToken"],
       censor: "[redacted]",
     },
+    // Endpoint URLs may carry a user:password (a proxy's): whatever field or message holds one.
+    hooks: { streamWrite: redactUrlUserinfo },
   };
   // Synchronous writes: a line is out before the next event, and nothing is lost on exit.
   return destination ? pino(options, destination) : pino(options, pinoDestination({ dest: 1, sync: true }));

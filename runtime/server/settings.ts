@@ -12,7 +12,21 @@ export interface AgentSettings {
   tokenFile: string;
   stateRefreshMs: number;
   reconcile?: { roleCommand: string[]; intervalMs: number; holdDownMs: number; timeoutMs: number };
+  /** How long a client may take to send its request headers / its whole request (defaults: HTTP_LIMITS). */
+  http?: { headersTimeoutMs: number; requestTimeoutMs: number };
+  /** The off-path permission check's schedule (defaults: PERMISSION_CHECK_TIMING). */
+  permissionCheck?: { retryMs: number; intervalMs: number };
 }
+
+/** Requests to the API are tiny: slow or idle clients must not pin the daemon. */
+export const HTTP_LIMITS = { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000 };
+
+/**
+ * Each permission check spends tokens of EC2's mutating-call bucket (shared by the whole account
+ * and Region): a check that could not be made is retried after retryMs, doubling up to
+ * intervalMs, the interval of routine re-checks.
+ */
+export const PERMISSION_CHECK_TIMING = { retryMs: 60_000, intervalMs: 30 * 60_000 };
 
 export interface AgentFlags {
   port?: string;

@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from "node:crypto";
-import { readFileSync, statSync } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
 
 /** The daemon cannot start: what is wrong, where, and what to do. Mapped to exit code 2. */
 export class AgentStartError extends Error {
@@ -21,23 +21,7 @@ export class BearerToken {
   private constructor(private readonly digest: Buffer) {}
 
   static fromFile(file: string): BearerToken {
-    let mode: number;
-    try {
-      const stat = statSync(file);
-      if (!stat.isFile()) throw new AgentStartError(`token file ${file} is not a regular file`, `put the token in a file: umask 077; openssl rand -hex 32 > ${file}`);
-      mode = stat.mode & 0o777;
-    } catch (err) {
-      if (err instanceof AgentStartError) throw err;
-      const code = (err as NodeJS.ErrnoException).code ?? String(err);
-      throw new AgentStartError(`cannot read token file ${file} (${code})`, `create it readable by the agent's user only: umask 077; openssl rand -hex 32 > ${file}; or pass --token-file / set agent.tokenFile`);
-    }
-    if ((mode & 0o077) !== 0) {
-      throw new AgentStartError(
-        `token file ${file} has mode ${mode.toString(8).padStart(4, "0")}: group or others may read or write it, so any local user could trigger failovers`,
-        `chmod 600 ${file}`,
-      );
-    }
-    const token = readFileSync(file, "utf8").trim();
+    const token = readTokenFile(file);
     if (token.length === 0) throw new AgentStartError(`token file ${file} is empty`, `write a token into it: umask 077; openssl rand -hex 32 > ${file}`);
     if (/\s/.test(token)) throw new AgentStartError(`token file ${file} holds more than one word; a bearer token is one line without spaces`, `write a single token: umask 077; openssl rand -hex 32 > ${file}`);
     return new BearerToken(sha256(token));
@@ -55,6 +39,51 @@ export class BearerToken {
 
   toJSON(): string {
     return "[redacted]";
+  }
+}
+
+/** A token is 64 hex characters; a file far larger is not a token file. */
+const MAX_TOKEN_FILE_BYTES = 4096;
+
+/**
+ * The token file's text without surrounding whitespace (a trailing LF or CRLF from an editor
+ * on another system included). Checked on the opened descriptor, which it is then read from, so
+ * the file checked is the file read: a regular file, owned by the user the agent runs as (a file
+ * another user owns, they could rewrite or chmod at will), readable by nobody else.
+ */
+function readTokenFile(file: string): string {
+  const create = `umask 077; openssl rand -hex 32 > ${file}`;
+  let fd: number;
+  try {
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? String(err);
+    throw new AgentStartError(`cannot read token file ${file} (${code})`, `create it readable by the agent's user only: ${create}; or pass --token-file / set agent.tokenFile`);
+  }
+  try {
+    const stat = fstatSync(fd);
+    if (!stat.isFile()) throw new AgentStartError(`token file ${file} is not a regular file`, `put the token in a file: ${create}`);
+    const uid = typeof process.getuid === "function" ? process.getuid() : stat.uid;
+    if (stat.uid !== uid) {
+      throw new AgentStartError(
+        `token file ${file} is owned by uid ${stat.uid}, not by the agent's user (uid ${uid}): its owner could change the token or let anyone read it`,
+        `chown the file to the agent's user (e.g. chown ha-pair:ha-pair ${file}) and chmod 600 ${file}`,
+      );
+    }
+    const mode = stat.mode & 0o777;
+    if ((mode & 0o077) !== 0) {
+      throw new AgentStartError(
+        `token file ${file} has mode ${mode.toString(8).padStart(4, "0")}: group or others may read or write it, so any local user could trigger failovers`,
+        `chmod 600 ${file}`,
+      );
+    }
+    if (stat.size > MAX_TOKEN_FILE_BYTES) throw new AgentStartError(`token file ${file} is ${stat.size} bytes: a token is one short line`, `write a single token: ${create}`);
+    const buffer = Buffer.alloc(MAX_TOKEN_FILE_BYTES);
+    let length = 0;
+    for (let read = -1; read !== 0 && length < buffer.length; length += read) read = readSync(fd, buffer, length, buffer.length - length, null);
+    return buffer.subarray(0, length).toString("utf8").trim();
+  } finally {
+    closeSync(fd);
   }
 }
 

@@ -1,6 +1,6 @@
 // `pulumi up` entry point: reads the stack config and builds the pair (program.ts).
 import * as pulumi from "@pulumi/pulumi";
-import type { RouteMode } from "../../components/index.js";
+import type { RouteMode } from "@ha-pair/pulumi";
 import { createGreenfield, type GreenfieldMode } from "./program.js";
 
 const config = new pulumi.Config();

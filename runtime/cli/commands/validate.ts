@@ -19,7 +19,7 @@ export const validateCommand: Command = {
       return EXIT_OK;
     } catch (err) {
       if (!(err instanceof ConfigInvalidError)) throw err;
-      if (out.json) out.document({ valid: false, file, errors: err.errors });
+      if (out.json) out.document({ valid: false, file, errors: err.errors, ...(err.omitted > 0 ? { omittedErrors: err.omitted } : {}) });
       else out.warn(err.message);
       return EXIT_BAD_INPUT;
     }
