@@ -163,8 +163,8 @@ describe("AwsHaPair in association mode: twin route tables", () => {
 });
 
 describe("AwsHaPair in association mode refuses what cannot work, naming the fix", () => {
-  it("a subnet created in this program without the pair's label", async () => {
-    const h = new PulumiMockHarness({ existing, captureProgramErrors: true });
+  it.each([true, false])("a subnet created in this program without the pair's label (preview: %s)", async (preview) => {
+    const h = new PulumiMockHarness({ existing, preview, captureProgramErrors: true });
     const pair = await h.run(() => {
       const tagged = new aws.ec2.Subnet("app-0", { vpcId: VPC, cidrBlock: "10.0.100.0/24", tags: pairTags("edge") });
       const untagged = new aws.ec2.Subnet("app-1", { vpcId: VPC, cidrBlock: "10.0.101.0/24", tags: { Name: "app-1" } });
@@ -172,13 +172,28 @@ describe("AwsHaPair in association mode refuses what cannot work, naming the fix
       args.subnetRouteTables = [{ subnets: [tagged, untagged], routes: [{ destinations: ["0.0.0.0/0"], nextHopRole: "internal" }] }];
       return new AwsHaPair("edge", args);
     });
-    const error = await resolve(pair.agentConfig).then(() => undefined, (e: Error) => e);
+    const error = await resolve(pair.vpcId).then(() => undefined, (e: Error) => e);
     await h.finish();
     expect(error?.message).toContain("1 problem with the pair's resources");
     expect(error?.message).toContain('subnetRouteTables[0].subnets[1] (aws.ec2.Subnet "app-1"): its tags lack f5_cloud_failover_label=edge; add ...pairTags("edge")');
     // Nothing is built on a pair that failed its checks, and an owned subnet is never also tagged by the component.
     expect(h.ofType(T.table)).toHaveLength(0);
     expect(h.ofType(T.tag).filter((t) => t.inputs.resourceId.startsWith("subnet-"))).toEqual([]);
+  });
+
+  it("a subnet of this program given by ID whose own tags carry the label (an aws.ec2.Tag on it would fight them), naming the arg to use instead", async () => {
+    const h = new PulumiMockHarness({ existing, preview: true, captureProgramErrors: true });
+    await h.run(() => {
+      const owned = new aws.ec2.Subnet("app-0", { vpcId: VPC, cidrBlock: "10.0.100.0/24", tags: pairTags("edge") });
+      const args = associationArgs();
+      args.subnetRouteTables = [{ subnetIds: [owned.id], routes: [{ destinations: ["0.0.0.0/0"], nextHopRole: "internal" }] }];
+      return new AwsHaPair("edge", args);
+    });
+    const errors = await h.finish();
+    expect(errors.map((e) => e.message).join("\n")).toContain(
+      'subnetRouteTables[0].subnetIds[0] gives by ID the resource "app-0" of this program, which sets f5_cloud_failover_label in its own tags',
+    );
+    expect(errors.map((e) => e.message).join("\n")).toContain("Pass the resource itself as subnetRouteTables[0].subnets");
   });
 
   it("a route mode and its args that disagree, a next-hop role a node lacks, a destination or a subnet listed twice — all at once", async () => {
