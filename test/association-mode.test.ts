@@ -58,6 +58,10 @@ describe("association mode", () => {
     expect(there.apiCallsByAction.ReplaceRouteTableAssociation).toBe(10);
     expect(there.apiCallsByAction.ReplaceRoute ?? 0).toBe(0);
     expect(AWS_REQUIRED_ACTIONS.ec2Mutating).toContain("ec2:ReplaceRouteTableAssociation");
+    // The verification reads the tables the subnets are associated with (by filter), not all 20 twins whole.
+    const verifyReads = b.recorder.calls.filter((c) => c.action === "DescribeRouteTables" && !c.check);
+    expect(verifyReads.length).toBeGreaterThan(0);
+    expect(verifyReads.every((c) => c.target === subnets.join(","))).toBe(true);
     expect(there.criticalPathRoundTrips).toBe(3);
     for (const [i, subnet] of subnets.entries()) expect(tableOf(s, subnet)).toBe(config.routeTableAssociations![i]!.routeTableIds.b);
     // Every swap issued a new association ID.

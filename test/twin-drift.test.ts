@@ -82,12 +82,12 @@ describe("twin route table drift, read from the simulated cloud", () => {
     sim = await startAwsSim({ topology: pairTopology({ secondaryIps: 0, elasticIps: 0, routeTables: 0, routesPerTable: 0, association: { subnets: 2, routesPerSubnet: 3 } }), port: 0, seed: 2 });
     const simConfig = sim.agentConfig();
     const { provider } = agentOn(sim, "a", simConfig);
-    expect(twinTableDrift(simConfig, await provider.observe(AbortSignal.timeout(10_000)))).toEqual([]);
+    expect(twinTableDrift(simConfig, await provider.observe(AbortSignal.timeout(10_000), { twinTables: true }))).toEqual([]);
     const ec2 = new EC2Client({ endpoint: sim.endpoint, region: sim.region, credentials: sim.credentials, maxAttempts: 1 });
     const tableA = simConfig.routeTableAssociations![1]!.routeTableIds.a;
     await ec2.send(new CreateRouteCommand({ RouteTableId: tableA, DestinationCidrBlock: "10.99.0.0/16", GatewayId: "igw-0200000000000001" }));
     ec2.destroy();
-    const drift = twinTableDrift(simConfig, await provider.observe(AbortSignal.timeout(10_000)));
+    const drift = twinTableDrift(simConfig, await provider.observe(AbortSignal.timeout(10_000), { twinTables: true }));
     expect(drift).toHaveLength(1);
     expect(drift[0]!.subnets).toEqual([simConfig.routeTableAssociations![1]!.subnetId]);
     expect(drift[0]!.fix).toContain(`--route-table-id ${simConfig.routeTableAssociations![1]!.routeTableIds.b} --destination-cidr-block 10.99.0.0/16 --gateway-id igw-0200000000000001`);

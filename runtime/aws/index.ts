@@ -108,10 +108,10 @@ export function createAwsProvider(config: AgentConfig, options: AwsProviderOptio
       }
     },
 
-    async observe(signal: AbortSignal): Promise<ObservedState> {
+    async observe(signal: AbortSignal, options: { twinTables?: boolean } = {}): Promise<ObservedState> {
       const resources = await readResources(clients.ec2, config, signal, onCall, (err, action, target) =>
         signal.aborted ? deadlineError({ action, target }, err) : classifyAwsError(err, { action, target, ...regionField() }),
-      );
+      options);
       known.account ??= ownerAccount(resources);
       associations.learn(resources.routeTables);
       return buildObservedState(config, resources);

@@ -83,7 +83,7 @@ export async function reconcileOnce(deps: ReconcileDeps): Promise<ReconcileRound
   let drift: string[];
   let twins: { twinDrift?: string[] } = {};
   try {
-    const observed = await deps.provider.observe(signal);
+    const observed = await deps.provider.observe(signal, { twinTables: true });
     drift = differences(deps.config, deps.node, observed).map(describeDifference);
     const twinDrift = twinTableDrift(deps.config, observed).map(describeTwinDrift);
     if (twinDrift.length > 0) twins = { twinDrift };

@@ -126,7 +126,7 @@ export const preflightCommand: Command = {
 /** Association mode: the twin route tables must be identical but for the pair's routes (twin-drift.ts). */
 async function twinTableChecks(config: AgentConfig, provider: CloudProvider, signal: AbortSignal): Promise<PreflightCheck[]> {
   try {
-    const drift = twinTableDrift(config, await provider.observe(signal));
+    const drift = twinTableDrift(config, await provider.observe(signal, { twinTables: true }));
     if (drift.length === 0) {
       const pairs = new Set((config.routeTableAssociations ?? []).map((s) => `${s.routeTableIds.a}/${s.routeTableIds.b}`));
       return [{ name: "twin route tables", status: "ok", detail: `${[...pairs].join(", ")}: identical but for the pair's routes, which point at each node's own interfaces` }];
