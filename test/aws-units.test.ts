@@ -129,6 +129,8 @@ describe("observed state", () => {
       interfaceIds: [a.external?.id, a.internal?.id, b.external?.id, b.internal?.id],
       allocationIds: ["eipalloc-0eeeeeeeeeeeeeee1", "eipalloc-0eeeeeeeeeeeeeee2"],
       routeTableIds: ["rtb-0ccccccccccccccc1", "rtb-0ccccccccccccccc2"],
+      // No association mode in this config: no subnet's table to read.
+      subnetIds: [],
     });
   });
 
