@@ -132,7 +132,10 @@ const TOPOLOGY_SCHEMA = {
         type: "object",
         additionalProperties: false,
         required: ["name"],
-        properties: { name: { type: "string", pattern: "^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$" } },
+        properties: {
+          name: { type: "string", pattern: "^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$" },
+          tags: { type: "object", additionalProperties: { type: "string" } },
+        },
       },
     },
     pair: {

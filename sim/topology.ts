@@ -15,7 +15,8 @@ export interface Topology {
   routeTables: TopologyRouteTable[];
   /** Managed prefix lists a route may target by ID. */
   prefixLists?: { id: string; name: string; cidrs: string[] }[];
-  buckets: { name: string }[];
+  /** S3 buckets; `tags` is the bucket's tag set (CFE finds its storage by the label tag). */
+  buckets: { name: string; tags?: Record<string, string> }[];
   /** Which resources form the pair; drives `--write-config`. */
   pair: TopologyPair;
 }
