@@ -73,8 +73,8 @@ export const simCommand: Command = {
       out.line(`    AWS_ENDPOINT_URL=${sim.endpoint} ha-pair failover --config ${configFile ?? "c.json"} --activate b --json`);
       out.line(`    AWS_ENDPOINT_URL=${sim.endpoint} ha-pair inspect --config ${configFile ?? "c.json"}`);
       out.line(dim("  as node b: AWS_EC2_METADATA_SERVICE_ENDPOINT=" + sim.imds.b + " ha-pair failover --config …"));
-      // The static sim user's fixed key (not a secret: it opens nothing but this local simulator).
-      out.line(dim(`  find the pair as an operator would: AWS_ENDPOINT_URL=${sim.endpoint} AWS_REGION=${sim.region} AWS_ACCESS_KEY_ID=${sim.credentials.accessKeyId} AWS_SECRET_ACCESS_KEY=${sim.credentials.secretAccessKey} ha-pair discover aws --label ${topology.pair.label} --out d`));
+      // Credentials from node a's IMDS (its instance role), so no key is ever on a command line.
+      out.line(dim(`  find the pair as an operator would: AWS_ENDPOINT_URL=${sim.endpoint} AWS_REGION=${sim.region} AWS_EC2_METADATA_SERVICE_ENDPOINT=${sim.imds.a} ha-pair discover aws --label ${topology.pair.label} --out d`));
       out.line(dim("  Ctrl-C stops the simulator."));
     }
     await Promise.race([once(process, "SIGINT"), once(process, "SIGTERM")]);
