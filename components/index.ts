@@ -8,3 +8,4 @@ export * from "./aws/iam.js";
 export * from "./aws/source-dest-check.js";
 export * from "./aws/delivery.js";
 export * from "./aws/agent-config.js";
+export * from "./aws/adoption.js";

@@ -89,7 +89,7 @@ describe("discover aws: a BIG-IP pair as F5's Terraform module leaves it", () =>
       stateBucket: { existingBucketName: F5.bucket },
       manage: { tags: "verify", sourceDestCheck: "verify" },
       existingRoleName: F5.role,
-      network: { nodeSubnetCidrs: ["10.1.1.0/24", "10.1.2.0/24"] },
+      network: { nodeRouteTableIds: [F5.subnetsRouteTable], endpointSubnetIds: [F5.subnets.external], nodeSubnetCidrs: ["10.1.1.0/24", "10.1.2.0/24"] },
     });
   });
 

@@ -31,6 +31,8 @@ export const F5 = {
   eip: id("eipalloc", 1),
   publicIp: "198.51.100.77",
   routeTable: id("rtb", 1),
+  /** The subnets' own table (internet gateway), which the module associates with all three subnets. */
+  subnetsRouteTable: id("rtb", 2),
   bucket: "f5-prod-cfe-state",
   role: "f5-prod-bigip-cfe",
   host: { a: 11, b: 12 } as Record<NodeId, number>,
@@ -88,6 +90,13 @@ export function f5Topology(): Topology {
           { destination: "192.168.99.0/24", networkInterfaceId: F5.jumpNic },
         ],
         tags: { [LABEL_KEY]: F5_LABEL, f5_self_ips: "10.1.2.11,10.1.2.12", Name: `${F5_LABEL}-internal`, ...MODULE_TAGS },
+      },
+      {
+        id: F5.subnetsRouteTable,
+        vpcId: F5.vpc,
+        subnetIds: [F5.subnets.mgmt, F5.subnets.external, F5.subnets.internal],
+        routes: [{ destination: "0.0.0.0/0", gatewayId: id("igw", 1) }],
+        tags: { Name: `${F5_LABEL}-subnets`, ...MODULE_TAGS },
       },
     ],
     buckets: [{ name: F5.bucket, tags: { [LABEL_KEY]: F5_LABEL, ...MODULE_TAGS } }],

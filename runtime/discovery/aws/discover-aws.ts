@@ -62,6 +62,9 @@ export async function discoverAws(options: DiscoveryOptions, clients: DiscoveryC
   const pair = resolveAwsPair(inventory, scope, options.stateBucket);
   const subnetIds = [...new Set(Object.values(pair.nodes).flatMap((n) => Object.values(n.interfaces).map((i) => i.subnetId)))];
   const network = await readPairNetwork(clients.ec2, subnetIds, pair.vpcId);
+  if (network.nodeRouteTableIds.length === 0) {
+    pair.notes.push(`no route table is associated with the nodes' subnets (${subnetIds.join(", ")}) and the VPC has no main table; set network.nodeRouteTableIds (for the S3 gateway endpoint) or endpoints.s3EndpointId in pair-args.json`);
+  }
   const tags = new Map<string, Record<string, string>>([
     ...inventory.interfaces.map((n) => [n.id, n.tags] as const),
     ...inventory.elasticIps.map((e) => [e.allocationId, e.tags] as const),

@@ -1,0 +1,115 @@
+// stacks/aws-brownfield under Pulumi mocks, fed by `discover` of a BIG-IP pair as F5's Terraform
+// module leaves it; the mock cloud answers the preview reads from the simulated cloud's state.
+import { CreateTagsCommand, EC2Client } from "@aws-sdk/client-ec2";
+import { S3Client } from "@aws-sdk/client-s3";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { AgentConfig } from "../runtime/config/types.js";
+import { discoverAws } from "../runtime/discovery/aws/discover-aws.js";
+import type { DiscoveryClients } from "../runtime/discovery/aws/ec2-inventory.js";
+import { createBrownfield, type PairArgsDocument } from "../stacks/aws-brownfield/program.js";
+import { F5, startF5TerraformPair, type F5Sim } from "./helpers/f5-terraform-pair.js";
+import { PulumiMockHarness, resolve } from "./helpers/pulumi-mocks.js";
+
+let sim: F5Sim;
+let clients: DiscoveryClients;
+let tfstate: string;
+beforeAll(async () => {
+  let files;
+  ({ sim, files } = await startF5TerraformPair(mkdtempSync(join(tmpdir(), "ha-pair-bf-"))));
+  tfstate = files.tfstate;
+  const common = { region: sim.region, endpoint: sim.endpoint, credentials: sim.credentials };
+  clients = { ec2: new EC2Client(common), s3: new S3Client({ ...common, forcePathStyle: true }) };
+});
+afterAll(async () => {
+  clients.ec2.destroy();
+  clients.s3.destroy();
+  await sim.stop();
+});
+
+async function discovered() {
+  const result = await discoverAws({ componentName: "edge", terraformStateFile: tfstate }, clients);
+  return { args: result.documents["pair-args.json"] as PairArgsDocument, config: result.documents["agent-config.json"] as AgentConfig };
+}
+
+/** The preview's reads of existing resources, answered from the simulated cloud as it is now. */
+function harness(options: { captureProgramErrors?: boolean } = {}) {
+  const state = () => sim.world.state;
+  const tagList = (tags: Record<string, string>) => Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
+  return new PulumiMockHarness({
+    region: "us-west-2",
+    existing: { vpcs: { [F5.vpc]: { cidrBlock: "10.1.0.0/16", enableDnsSupport: true, enableDnsHostnames: true } } },
+    ...options,
+    calls: {
+      "aws:cloudcontrol/getResource:getResource": ({ typeName, identifier }) => {
+        const eni = state().networkInterfaces[identifier];
+        if (typeName !== "AWS::EC2::NetworkInterface" || !eni) throw new Error(`no ${typeName} ${identifier}`);
+        return { id: identifier, typeName, identifier, properties: JSON.stringify({ Id: identifier, SourceDestCheck: eni.sourceDestCheck, Tags: tagList(eni.tags) }) };
+      },
+      "aws:ec2/getElasticIp:getElasticIp": ({ id }) => ({ id, tags: state().addresses[id]!.tags, publicIp: state().addresses[id]!.publicIp }),
+      "aws:ec2/getRouteTable:getRouteTable": ({ routeTableId }) => ({ id: routeTableId, routeTableId, tags: state().routeTables[routeTableId]!.tags }),
+      "aws:iam/getRole:getRole": ({ name }) => ({ id: name, name, arn: `arn:aws:iam::210987654321:role/${name}` }),
+    },
+  });
+}
+
+const T = {
+  tag: "aws:ec2/tag:Tag",
+  sourceDestCheck: "pulumi-nodejs:dynamic/ha-pair:SourceDestCheckOff",
+  role: "aws:iam/role:Role",
+  profile: "aws:iam/instanceProfile:InstanceProfile",
+  rolePolicy: "aws:iam/rolePolicy:RolePolicy",
+  bucket: "aws:s3/bucket:Bucket",
+};
+
+describe("stacks/aws-brownfield adopting a Terraform-built BIG-IP pair (manage: verify)", () => {
+  it("creates nothing Terraform owns: no tag, no source/dest check, no role, no bucket; the agent policy goes on the existing role", async () => {
+    const { args, config } = await discovered();
+    expect(args.manage).toEqual({ tags: "verify", sourceDestCheck: "verify" });
+    const h = harness();
+    const { pair } = await h.run(() => createBrownfield({ name: "edge", pairArgs: args }));
+    const generated = JSON.parse(await resolve(pair.agentConfig)) as AgentConfig;
+    await h.finish();
+    // The component generates, from the same IDs, the very config discovery wrote.
+    expect(generated).toEqual(config);
+    for (const type of [T.tag, T.sourceDestCheck, T.role, T.profile, T.bucket]) expect(h.ofType(type)).toEqual([]);
+    expect(h.ofType(T.rolePolicy).map((p) => p.inputs.role)).toEqual([F5.role]);
+    expect(await resolve(pair.roleName)).toBe(F5.role);
+    // Nothing registered points at a resource the Terraform state holds, but the role's new inline policy and the agent's objects in the bucket.
+    const terraformIds = new Set([...Object.values(F5.instances), F5.eip, F5.routeTable, F5.vpc, ...(["a", "b"] as const).flatMap((n) => (["mgmt", "external", "internal"] as const).map((r) => F5.nic(n, r)))]);
+    for (const r of h.resources.filter((x) => x.custom)) {
+      expect(terraformIds.has(r.id ?? "")).toBe(false);
+      expect(terraformIds.has(r.inputs.resourceId ?? r.inputs.networkInterfaceId ?? "")).toBe(false);
+    }
+    // The preview read every existing interface (tags and source/dest check) instead of writing them.
+    const reads = h.invokes.filter((i) => i.token === "aws:cloudcontrol/getResource:getResource").map((i) => i.inputs.identifier);
+    expect(new Set(reads)).toEqual(new Set((["a", "b"] as const).flatMap((n) => [F5.nic(n, "external"), F5.nic(n, "internal")])));
+  });
+
+  it("a drifted tag fails the preview naming the resource and the fix, before anything is built on it", async () => {
+    const { args } = await discovered();
+    await clients.ec2.send(new CreateTagsCommand({ Resources: [F5.nic("b", "internal")], Tags: [{ Key: "f5_cloud_failover_nic_map", Value: "inside" }] }));
+    try {
+      const h = harness({ captureProgramErrors: true });
+      const { pair } = await h.run(() => createBrownfield({ name: "edge", pairArgs: args }));
+      const error = await resolve(pair.vpcId).then(() => undefined, (e: Error) => e);
+      await h.finish();
+      expect(error?.message).toContain(`nodes.b.interfaces.internal (${F5.nic("b", "internal")}): tag f5_cloud_failover_nic_map is "inside", expected "internal"`);
+      expect(error?.message).toContain(`manage: { tags: "apply" }`);
+      expect(h.ofType("aws:ec2/vpcEndpoint:VpcEndpoint")).toEqual([]);
+    } finally {
+      await clients.ec2.send(new CreateTagsCommand({ Resources: [F5.nic("b", "internal")], Tags: [{ Key: "f5_cloud_failover_nic_map", Value: "internal" }] }));
+    }
+  });
+
+  it("with manage: apply the same args write the tags and turn source/dest check off (the greenfield default)", async () => {
+    const { args } = await discovered();
+    const h = harness();
+    await h.run(() => createBrownfield({ name: "edge", pairArgs: { ...args, manage: { tags: "apply", sourceDestCheck: "apply" } } }));
+    await h.finish();
+    expect(h.ofType(T.tag).length).toBeGreaterThan(0);
+    expect(h.ofType(T.sourceDestCheck).map((r) => r.inputs.networkInterfaceId).sort()).toEqual((["a", "b"] as const).flatMap((n) => [F5.nic(n, "external"), F5.nic(n, "internal")]).sort());
+  });
+});
