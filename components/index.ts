@@ -9,3 +9,4 @@ export * from "./aws/source-dest-check.js";
 export * from "./aws/delivery.js";
 export * from "./aws/agent-config.js";
 export * from "./aws/adoption.js";
+export * from "./aws/terraform.js";

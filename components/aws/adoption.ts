@@ -19,11 +19,12 @@ import { pairIamPolicy } from "./policy.js";
 
 export type ManageMode = "apply" | "verify";
 
+// Plain strings, checked below: the component plugin's schema (Pulumi's component analyzer) takes no union types.
 export interface AwsHaPairManageArgs {
-  /** The label and nic-map tags on existing interfaces, EIPs and route tables. Default "apply". */
-  tags?: ManageMode;
-  /** Source/dest check off on existing routing interfaces. Default "apply". */
-  sourceDestCheck?: ManageMode;
+  /** "apply" (default) or "verify": the label and nic-map tags on existing interfaces, EIPs and route tables. */
+  tags?: string;
+  /** "apply" (default) or "verify": source/dest check off on existing routing interfaces. */
+  sourceDestCheck?: string;
 }
 
 export interface AwsHaPairAdoptArgs {
@@ -32,8 +33,13 @@ export interface AwsHaPairAdoptArgs {
   stateBucketName?: string;
 }
 
-export function manageModes(manage: AwsHaPairManageArgs | undefined): Required<AwsHaPairManageArgs> {
-  return { tags: manage?.tags ?? "apply", sourceDestCheck: manage?.sourceDestCheck ?? "apply" };
+export function manageModes(component: string, manage: AwsHaPairManageArgs | undefined): { tags: ManageMode; sourceDestCheck: ManageMode } {
+  const mode = (field: "tags" | "sourceDestCheck"): ManageMode => {
+    const value = manage?.[field] ?? "apply";
+    if (value !== "apply" && value !== "verify") throw new Error(`AwsHaPair "${component}": manage.${field} must be "apply" or "verify", got ${JSON.stringify(value)}`);
+    return value;
+  };
+  return { tags: mode("tags"), sourceDestCheck: mode("sourceDestCheck") };
 }
 
 const FIX_OWNER = "set it where it is owned (Terraform: the resource's tags / source_dest_check; the console otherwise), or let the component write it with manage";

@@ -238,7 +238,7 @@ export class AwsHaPair extends pulumi.ComponentResource {
     const region = args.region !== undefined ? pulumi.output(args.region) : aws.getRegionOutput({}, childOpts).region;
     const accountId = aws.getCallerIdentityOutput({}, childOpts).accountId;
     const keys = pairObjectKeys(label, args.statePrefix);
-    const manage = manageModes(args.manage);
+    const manage = manageModes(name, args.manage);
 
     // --- what must hold before anything is built on it: problems are collected, then thrown together
     const checks: pulumi.Output<string[]>[] = [];
