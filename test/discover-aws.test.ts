@@ -106,6 +106,8 @@ describe("discover aws: a BIG-IP pair as F5's Terraform module leaves it", () =>
       "aws_eip.vip": ["network_interface", "associate_with_private_ip"],
       "aws_route.default": ["network_interface_id"],
       "aws_route.onprem": ["network_interface_id"],
+      // The role declares its inline policies: it would delete the agent's.
+      "aws_iam_role.cfe": ["inline_policy"],
     });
     expect(ownership.terraform.lifecycle.find((l) => l.address === "aws_route.default")?.hcl).toBe("lifecycle {\n  ignore_changes = [network_interface_id]\n}");
     // With the declaration, CFE is who moves the floating attributes today.

@@ -186,7 +186,7 @@ function f5StateResources(): StateResource[] {
     { type: "aws_route", name: "default", instances: [{ attributes: { id: `r-${F5.routeTable}1080289494`, route_table_id: F5.routeTable, destination_cidr_block: "0.0.0.0/0", network_interface_id: F5.nic("a", "internal") } }] },
     { type: "aws_route", name: "onprem", instances: [{ attributes: { id: `r-${F5.routeTable}2045911463`, route_table_id: F5.routeTable, destination_cidr_block: "10.50.0.0/16", network_interface_id: F5.nic("a", "internal") } }] },
     { type: "aws_s3_bucket", name: "cfe", instances: [{ attributes: { id: F5.bucket, bucket: F5.bucket, arn: `arn:aws:s3:::${F5.bucket}`, tags: labelTags } }] },
-    { type: "aws_iam_role", name: "cfe", instances: [{ attributes: { id: F5.role, name: F5.role, arn: `arn:aws:iam::210987654321:role/${F5.role}` } }] },
+    { type: "aws_iam_role", name: "cfe", instances: [{ attributes: { id: F5.role, name: F5.role, arn: `arn:aws:iam::210987654321:role/${F5.role}`, inline_policy: [{ name: "cfe-failover", policy: '{"Version":"2012-10-17","Statement":[]}' }] } }] },
     { type: "aws_iam_instance_profile", name: "cfe", instances: [{ attributes: { id: F5.role, name: F5.role, role: F5.role, arn: `arn:aws:iam::210987654321:instance-profile/${F5.role}` } }] },
   ];
 }

@@ -128,6 +128,14 @@ export function buildOwnership(
     const profile = pair.nodes[node].instanceProfileArn;
     if (profile) attributes.push({ resource: profile, kind: "instanceProfile", attribute: "role", owner: tf.some((r) => r.type === "aws_iam_instance_profile" && r.values.arn === profile) ? "terraform" : "console", haPair: "adds the agent policy" });
   }
+  // A Terraform role that declares inline_policy blocks owns all its inline policies: it would delete the agent's.
+  const profileArns = new Set(NODE_IDS.map((n) => pair.nodes[n].instanceProfileArn));
+  const profileRoles = new Set(tf.filter((r) => r.type === "aws_iam_instance_profile" && profileArns.has(r.values.arn as string)).map((r) => r.values.role));
+  for (const role of tf.filter((r) => r.type === "aws_iam_role" && profileRoles.has(r.values.name))) {
+    if (Array.isArray(role.values.inline_policy) && role.values.inline_policy.length > 0) {
+      advise(lifecycle, role.address, ["inline_policy"], "the agent's policy is added to this role as an inline policy; a role with inline_policy blocks would remove it");
+    }
+  }
   return {
     label: config.label,
     sources: { tags: options.tags, ...(options.cfeFile ? { cfeDeclaration: options.cfeFile } : {}), ...(options.terraformFile ? { terraformState: options.terraformFile } : {}) },
