@@ -11,8 +11,9 @@ let sim: AwsSim;
 let env: NodeJS.ProcessEnv;
 beforeAll(async () => {
   sim = await startExampleSim();
-  // A plain shell: the standard SDK variables, nothing else.
-  env = cleanEnv({ AWS_ENDPOINT_URL: sim.endpoint, AWS_REGION: sim.region, AWS_ACCESS_KEY_ID: sim.credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: sim.credentials.secretAccessKey });
+  // A plain shell with what `ha-pair sim aws` prints to export: the standard SDK variables,
+  // credentials from node a's metadata service (its instance role).
+  env = cleanEnv({ AWS_ENDPOINT_URL: sim.endpoint, AWS_REGION: sim.region, AWS_EC2_METADATA_SERVICE_ENDPOINT: sim.imds.a });
 });
 afterAll(async () => {
   await sim.stop();
