@@ -1,36 +1,24 @@
-import { EC2Client } from "@aws-sdk/client-ec2";
-import { S3Client } from "@aws-sdk/client-s3";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AgentConfig, NodeId } from "../runtime/config/types.js";
 import { validateConfig } from "../runtime/config/validate.js";
 import { failover } from "../runtime/core/executor.js";
 import { discoverAws } from "../runtime/discovery/aws/discover-aws.js";
-import type { DiscoveryClients } from "../runtime/discovery/aws/ec2-inventory.js";
 import type { OwnershipDocument } from "../runtime/discovery/aws/ownership.js";
 import { checkImportFile, type ImportFile } from "../runtime/discovery/import-file.js";
 import type { DiscoveryOptions, DiscoveryResult } from "../runtime/discovery/types.js";
 import { agentOn, holderInCloud } from "./helpers/aws-sim.js";
-import { F5, F5_LABEL, f5ExpectedConfig, startF5TerraformPair, type F5Sim } from "./helpers/f5-terraform-pair.js";
+import { F5, F5_LABEL, f5ExpectedConfig, f5Fixture, type F5Fixture } from "./helpers/f5-terraform-pair.js";
 
-let sim: F5Sim;
-let files: { cfe: string; tfstate: string; showJson: string };
-let clients: DiscoveryClients;
-
+let fixture: F5Fixture;
+let sim: F5Fixture["sim"];
+let files: F5Fixture["files"];
 beforeAll(async () => {
-  ({ sim, files } = await startF5TerraformPair(mkdtempSync(join(tmpdir(), "ha-pair-f5-"))));
-  const common = { region: sim.region, endpoint: sim.endpoint, credentials: sim.credentials };
-  clients = { ec2: new EC2Client(common), s3: new S3Client({ ...common, forcePathStyle: true }) };
+  fixture = await f5Fixture();
+  ({ sim, files } = fixture);
 });
-afterAll(async () => {
-  clients.ec2.destroy();
-  clients.s3.destroy();
-  await sim.stop();
-});
+afterAll(() => fixture.stop());
 
-const discover = (options: Omit<DiscoveryOptions, "componentName">): Promise<DiscoveryResult> => discoverAws({ componentName: "edge", ...options }, clients);
+const discover = (options: Omit<DiscoveryOptions, "componentName">): Promise<DiscoveryResult> => discoverAws({ componentName: "edge", ...options }, fixture.clients);
 const configOf = (result: DiscoveryResult) => result.documents["agent-config.json"] as AgentConfig;
 
 describe("discover aws: a BIG-IP pair as F5's Terraform module leaves it", () => {

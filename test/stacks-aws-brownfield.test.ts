@@ -1,36 +1,24 @@
 // stacks/aws-brownfield under Pulumi mocks, fed by `discover` of a BIG-IP pair as F5's Terraform
 // module leaves it; the mock cloud answers the preview reads from the simulated cloud's state.
-import { CreateTagsCommand, EC2Client } from "@aws-sdk/client-ec2";
-import { S3Client } from "@aws-sdk/client-s3";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { CreateTagsCommand } from "@aws-sdk/client-ec2";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AgentConfig } from "../runtime/config/types.js";
 import { discoverAws } from "../runtime/discovery/aws/discover-aws.js";
-import type { DiscoveryClients } from "../runtime/discovery/aws/ec2-inventory.js";
 import { createBrownfield, type PairArgsDocument } from "../stacks/aws-brownfield/program.js";
-import { F5, startF5TerraformPair, type F5Sim } from "./helpers/f5-terraform-pair.js";
+import { F5, f5Fixture, type F5Fixture } from "./helpers/f5-terraform-pair.js";
 import { PulumiMockHarness, resolve } from "./helpers/pulumi-mocks.js";
 
-let sim: F5Sim;
-let clients: DiscoveryClients;
-let tfstate: string;
+let fixture: F5Fixture;
+let sim: F5Fixture["sim"];
+let clients: F5Fixture["clients"];
 beforeAll(async () => {
-  let files;
-  ({ sim, files } = await startF5TerraformPair(mkdtempSync(join(tmpdir(), "ha-pair-bf-"))));
-  tfstate = files.tfstate;
-  const common = { region: sim.region, endpoint: sim.endpoint, credentials: sim.credentials };
-  clients = { ec2: new EC2Client(common), s3: new S3Client({ ...common, forcePathStyle: true }) };
+  fixture = await f5Fixture();
+  ({ sim, clients } = fixture);
 });
-afterAll(async () => {
-  clients.ec2.destroy();
-  clients.s3.destroy();
-  await sim.stop();
-});
+afterAll(() => fixture.stop());
 
 async function discovered() {
-  const result = await discoverAws({ componentName: "edge", terraformStateFile: tfstate }, clients);
+  const result = await discoverAws({ componentName: "edge", terraformStateFile: fixture.files.tfstate }, clients);
   return { args: result.documents["pair-args.json"] as PairArgsDocument, config: result.documents["agent-config.json"] as AgentConfig };
 }
 

@@ -9,8 +9,11 @@
  * it: the CFE declaration the BIG-IPs run and the Terraform state that built it, as files.
  */
 import { CreateTagsCommand, DeleteTagsCommand, EC2Client } from "@aws-sdk/client-ec2";
-import { writeFileSync } from "node:fs";
+import { S3Client } from "@aws-sdk/client-s3";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { DiscoveryClients } from "../../runtime/discovery/aws/ec2-inventory.js";
 import type { AgentConfig, NodeId } from "../../runtime/config/types.js";
 import { startAwsSim } from "../../sim/index.js";
 import type { Topology, TopologyInterface } from "../../sim/topology.js";
@@ -244,4 +247,29 @@ export async function startF5TerraformPair(dir: string): Promise<{ sim: F5Sim; f
   writeFileSync(files.tfstate, JSON.stringify(f5TerraformState(), null, 2));
   writeFileSync(files.showJson, JSON.stringify(f5TerraformShowJson(), null, 2));
   return { sim, files };
+}
+
+export interface F5Fixture {
+  sim: F5Sim;
+  files: { cfe: string; tfstate: string; showJson: string };
+  /** EC2 and S3 clients of an operator (the sim's static user) for discovery. */
+  clients: DiscoveryClients;
+  stop(): Promise<void>;
+}
+
+/** The pair, its files in a fresh temp dir, and an operator's clients; stop() closes all. */
+export async function f5Fixture(): Promise<F5Fixture> {
+  const { sim, files } = await startF5TerraformPair(mkdtempSync(join(tmpdir(), "ha-pair-f5-")));
+  const common = { region: sim.region, endpoint: sim.endpoint, credentials: sim.credentials };
+  const clients = { ec2: new EC2Client(common), s3: new S3Client({ ...common, forcePathStyle: true }) };
+  return {
+    sim,
+    files,
+    clients,
+    async stop() {
+      clients.ec2.destroy();
+      clients.s3.destroy();
+      await sim.stop();
+    },
+  };
 }

@@ -80,6 +80,10 @@ export async function discoverAws(options: DiscoveryOptions, clients: DiscoveryC
     .map((r) => r.values.role)
     .find((role): role is string => typeof role === "string");
   const pairArgs = buildPairArgs(pair, network, ownership, roleName);
+  if (!roleName && pairArgs.existingInstanceProfileArn) {
+    const profile = pairArgs.existingInstanceProfileArn.split("/").pop();
+    pair.notes.push(`the nodes run with instance profile ${pairArgs.existingInstanceProfileArn}; to add the agent's policy to its role instead of creating one, set existingRoleName in pair-args.json to its role (aws iam get-instance-profile --instance-profile-name ${profile})`);
+  }
   const importFile = buildImportFile(pairArgs, options.componentName);
 
   // What is written must be what the contract and `pulumi import` accept; a bug here is ours.
