@@ -92,6 +92,22 @@ describe("stacks/aws-brownfield adopting a Terraform-built BIG-IP pair (manage: 
     }
   });
 
+  it("adopts what no tool owns with the import option and protect: the bucket found by its tag when no Terraform state owns it", async () => {
+    const result = await discoverAws({ componentName: "edge", label: "f5-prod" }, clients);
+    const args = result.documents["pair-args.json"] as PairArgsDocument;
+    expect(args.adopt).toEqual({ stateBucketName: F5.bucket });
+    expect(args.stateBucket).toBeUndefined();
+    const h = harness();
+    await h.run(() => createBrownfield({ name: "edge", pairArgs: args }));
+    await h.finish();
+    const bucket = h.get(T.bucket, "edge-state");
+    expect(bucket).toMatchObject({ importId: F5.bucket, protect: true, inputs: { bucket: F5.bucket } });
+    // import.json names the same resource, so `pulumi import --file` and the program agree.
+    expect(result.documents["import.json"]).toMatchObject({ resources: [{ component: true, name: "edge" }, { type: T.bucket, name: "edge-state", id: F5.bucket, parent: "edge" }] });
+    // Nothing else is imported: the endpoints are the stack's own, new ones.
+    expect(h.resources.filter((r) => r.importId !== undefined).map((r) => r.name)).toEqual(["edge-state"]);
+  });
+
   it("with manage: apply the same args write the tags and turn source/dest check off (the greenfield default)", async () => {
     const { args } = await discovered();
     const h = harness();

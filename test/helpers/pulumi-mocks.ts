@@ -32,6 +32,9 @@ export interface RegisteredResource {
   dependencies: string[];
   /** What a component registered with registerOutputs (plain values). */
   outputs?: Record<string, any>;
+  /** The `import` resource option (the ID adopted), when set. */
+  importId?: string;
+  protect?: boolean;
 }
 
 export interface InvokeRecord {
@@ -114,7 +117,7 @@ export class PulumiMockHarness {
   readonly region: string;
   readonly accountId: string;
   private readonly options: MockCloudOptions;
-  private readonly pendingMeta = new Map<string, { parent?: string; ignoreChanges: string[]; dependencies: string[] }>();
+  private readonly pendingMeta = new Map<string, { parent?: string; ignoreChanges: string[]; dependencies: string[]; importId?: string; protect?: boolean }>();
   private readonly hostsUsed = new Map<string, number>();
   /** With captureProgramErrors: what the program failed with, in order. */
   readonly programErrors: Error[] = [];
@@ -204,6 +207,8 @@ export class PulumiMockHarness {
         parent: req.getParent() || undefined,
         ignoreChanges: req.getIgnorechangesList?.() ?? [],
         dependencies: req.getDependenciesList?.() ?? [],
+        ...(req.getImportid?.() ? { importId: req.getImportid() } : {}),
+        ...(req.getProtect?.() ? { protect: true } : {}),
       });
       return original(req, (err, response) => {
         if (!err && response) {
