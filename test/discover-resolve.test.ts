@@ -134,6 +134,15 @@ describe("resolving a discovered pair", () => {
     expect(read({ class: "Cloud_Failover", environment: "aws", failoverAddresses: { scopingTags: { a: "1", b: "2" } } })).toThrow(/pass --label-key KEY/);
   });
 
+  it("reports what a declaration says that discovery does not read, instead of dropping it", () => {
+    const scope = scopeFromCfeDeclaration(
+      { class: "Cloud_Failover", environment: "aws", failoverAddresses: { scopingTags: { f5_cloud_failover_label: L } }, failoverRoutes: { scopingTags: { f5_cloud_failover_label: L }, retrieveFromRoutes: true }, retryFailover: { enabled: true } },
+      { file: "decl.json", keys: { ...DEFAULT_AWS_TAG_KEYS }, labelKeyGiven: false },
+    );
+    expect(scope.notes).toEqual(["decl.json: not read by discovery (check the discovered config covers what they say): /retryFailover, /failoverRoutes/retrieveFromRoutes"]);
+    expect(resolveAwsPair(inventory(), scope).notes).toContain(scope.notes![0]);
+  });
+
   it("CIDR containment for CFE's scopingAddressRanges", () => {
     expect(cidrContains("10.0.0.0/8", "10.1.0.0/16")).toBe(true);
     expect(cidrContains("10.0.0.0/16", "10.1.0.0/16")).toBe(false);

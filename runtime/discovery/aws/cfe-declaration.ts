@@ -37,6 +37,29 @@ function rangesOf(value: unknown): { ranges?: string[]; nextHopIps?: string[] } 
   return { ...(ranges.length > 0 ? { ranges } : {}), ...(perRange.length > 0 ? { nextHopIps: [...new Set(perRange)] } : {}) };
 }
 
+/** The declaration properties this reader understands, by JSON path pattern (others are reported). */
+const KNOWN: Record<string, string[]> = {
+  "": ["class", "environment", "schemaVersion", "$schema", "controls", "externalStorage", "failoverAddresses", "failoverRoutes"],
+  failoverAddresses: ["enabled", "scopingTags", "requireScopingTags", "addressGroupDefinitions"],
+  failoverRoutes: ["enabled", "scopingTags", "scopingAddressRanges", "defaultNextHopAddresses", "routeGroupDefinitions"],
+  routeGroupDefinitions: ["scopingName", "scopingTags", "scopingAddressRanges", "defaultNextHopAddresses"],
+  externalStorage: ["scopingName", "scopingTags", "encryption"],
+};
+
+function unusedProperties(declaration: Record<string, unknown>, base: string): string[] {
+  const unused = (value: unknown, known: string[], path: string) =>
+    isObject(value) ? Object.keys(value).filter((key) => !known.includes(key)).map((key) => `${path}/${key}`) : [];
+  const routes = isObject(declaration.failoverRoutes) ? declaration.failoverRoutes : {};
+  const groups = Array.isArray(routes.routeGroupDefinitions) ? routes.routeGroupDefinitions : [];
+  return [
+    ...unused(declaration, KNOWN[""]!, base),
+    ...unused(declaration.failoverAddresses, KNOWN.failoverAddresses!, `${base}/failoverAddresses`),
+    ...unused(routes, KNOWN.failoverRoutes!, `${base}/failoverRoutes`),
+    ...groups.flatMap((group, i) => unused(group, KNOWN.routeGroupDefinitions!, `${base}/failoverRoutes/routeGroupDefinitions/${i}`)),
+    ...unused(declaration.externalStorage, KNOWN.externalStorage!, `${base}/externalStorage`),
+  ];
+}
+
 export function scopeFromCfeDeclaration(document: unknown, options: CfeScopeOptions): AwsPairScope {
   const { file } = options;
   const fail = (path: string, message: string): never => {
@@ -110,5 +133,7 @@ export function scopeFromCfeDeclaration(document: unknown, options: CfeScopeOpti
   if (storage && typeof storage.scopingName === "string") query.bucketName = storage.scopingName;
   else if (storage && stringRecord(storage.scopingTags)) query.bucketTags = stringRecord(storage.scopingTags);
   else query.byTags.buckets = true;
+  const unused = unusedProperties(decl, base);
+  if (unused.length > 0) scope.notes = [`${file}: not read by discovery (check the discovered config covers what they say): ${unused.join(", ")}`];
   return scope;
 }

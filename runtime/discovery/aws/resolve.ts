@@ -35,7 +35,7 @@ const list = (items: string[]) => items.join(", ");
 export function resolveAwsPair(inventory: AwsInventory, scope: AwsPairScope, bucketOverride?: string): ResolvedAwsPair {
   const problems = new ProblemList();
   const { keys, label } = scope;
-  const notes = [...inventory.notes];
+  const notes = [...inventory.notes, ...(scope.notes ?? [])];
 
   // --- nodes: the interfaces' instances, and each node's interfaces by nic-map role
   const byInstance = new Map<string, FoundInterface[]>();

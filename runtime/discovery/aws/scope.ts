@@ -79,6 +79,8 @@ export interface AwsPairScope {
   routeScopes: RouteScope[];
   /** Object key of the agent's state (greenfield default ha-pair/<label>/state.json). */
   stateKey?: string;
+  /** What the source said that discovery did not use (reported, never silently dropped). */
+  notes?: string[];
   query: InventoryQuery;
 }
 
