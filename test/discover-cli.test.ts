@@ -61,5 +61,10 @@ describe("ha-pair discover aws against `ha-pair sim aws --topology example`, fro
     const notJson = await runCli(["discover", "aws", "--cfe", tempFile("decl.json", "{ nope"), "--out", "x", "--json"], env);
     expect(notJson.code).toBe(2);
     expect(notJson.json()).toMatchObject({ ok: false, error: { code: "DiscoveryInput" } });
+    // No Region anywhere: not in the environment, and no metadata service to ask (the SDK would).
+    const { AWS_REGION: _region, AWS_EC2_METADATA_SERVICE_ENDPOINT: _imds, ...noRegion } = env;
+    const regionless = await runCli(["discover", "aws", "--label", "demo", "--out", mkdtempSync(join(tmpdir(), "ha-pair-discover-")), "--json"], { ...noRegion, AWS_EC2_METADATA_DISABLED: "true" });
+    expect(regionless.code).toBe(2);
+    expect(regionless.json()).toMatchObject({ ok: false, error: { code: "DiscoveryInput", message: expect.stringContaining("pass --region REGION or set AWS_REGION") } });
   });
 });

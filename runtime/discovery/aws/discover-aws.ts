@@ -115,6 +115,10 @@ export const awsDiscoverer: CloudDiscoverer = {
     const clients = discoveryClients(options.region);
     try {
       return await discoverAws(options, clients);
+    } catch (err) {
+      // The SDK says only this when neither --region, AWS_REGION nor the profile names one.
+      if (err instanceof Error && err.message === "Region is missing") throw new DiscoveryInputError("--region", "no AWS Region is set: pass --region REGION or set AWS_REGION (the Region the pair runs in)");
+      throw err;
     } finally {
       clients.ec2.destroy();
       clients.s3.destroy();
