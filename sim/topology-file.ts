@@ -126,6 +126,24 @@ const TOPOLOGY_SCHEMA = {
         properties: { id: id("pl"), name: { type: "string" }, cidrs: { type: "array", items: cidr } },
       },
     },
+    vpcEndpoints: {
+      type: "array",
+      items: {
+        type: "object",
+        additionalProperties: false,
+        required: ["id", "vpcId", "serviceName", "type"],
+        properties: {
+          id: id("vpce"),
+          vpcId: id("vpc"),
+          serviceName: { type: "string", minLength: 1 },
+          type: { enum: ["Gateway", "Interface"] },
+          routeTableIds: { type: "array", items: id("rtb") },
+          subnetIds: { type: "array", items: id("subnet") },
+          privateDnsEnabled: { type: "boolean" },
+          tags: { type: "object", additionalProperties: { type: "string" } },
+        },
+      },
+    },
     buckets: {
       type: "array",
       items: {

@@ -60,8 +60,9 @@ describe("discover aws: a BIG-IP pair as F5's Terraform module leaves it", () =>
     const importFile = result.documents["import.json"] as ImportFile;
     expect(checkImportFile(importFile)).toEqual([]);
     expect(importFile.resources[0]).toEqual({ type: "ha-pair:index:AwsHaPair", name: "edge", component: true });
-    // Terraform owns the bucket: it is used as is, never imported into a second owner.
-    expect(importFile.resources.filter((r) => r.type === "aws:s3/bucket:Bucket")).toEqual([]);
+    // Terraform owns the bucket: it is used as is, never imported into a second owner; the S3
+    // endpoint made in the console (found by its label tag) is adopted under the component's name for it.
+    expect(importFile.resources.slice(1)).toEqual([{ type: "aws:ec2/vpcEndpoint:VpcEndpoint", name: "edge-s3", id: F5.s3Endpoint, parent: "edge" }]);
     const byTags = (await discover({ label: F5_LABEL })).documents["import.json"] as ImportFile;
     expect(checkImportFile(byTags)).toEqual([]);
     expect(byTags.resources).toContainEqual({ type: "aws:s3/bucket:Bucket", name: "edge-state", id: F5.bucket, parent: "edge" });

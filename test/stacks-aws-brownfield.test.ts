@@ -95,7 +95,7 @@ describe("stacks/aws-brownfield adopting a Terraform-built BIG-IP pair (manage: 
   it("adopts what no tool owns with the import option and protect: the bucket found by its tag when no Terraform state owns it", async () => {
     const result = await discoverAws({ componentName: "edge", label: "f5-prod" }, clients);
     const args = result.documents["pair-args.json"] as PairArgsDocument;
-    expect(args.adopt).toEqual({ stateBucketName: F5.bucket });
+    expect(args.adopt).toEqual({ s3EndpointId: F5.s3Endpoint, stateBucketName: F5.bucket });
     expect(args.stateBucket).toBeUndefined();
     const h = harness();
     await h.run(() => createBrownfield({ name: "edge", pairArgs: args }));
@@ -103,9 +103,10 @@ describe("stacks/aws-brownfield adopting a Terraform-built BIG-IP pair (manage: 
     const bucket = h.get(T.bucket, "edge-state");
     expect(bucket).toMatchObject({ importId: F5.bucket, protect: true, inputs: { bucket: F5.bucket } });
     // import.json names the same resource, so `pulumi import --file` and the program agree.
-    expect(result.documents["import.json"]).toMatchObject({ resources: [{ component: true, name: "edge" }, { type: T.bucket, name: "edge-state", id: F5.bucket, parent: "edge" }] });
-    // Nothing else is imported: the endpoints are the stack's own, new ones.
-    expect(h.resources.filter((r) => r.importId !== undefined).map((r) => r.name)).toEqual(["edge-state"]);
+    expect(result.documents["import.json"]).toMatchObject({ resources: [{ component: true, name: "edge" }, { name: "edge-s3", id: F5.s3Endpoint, parent: "edge" }, { type: T.bucket, name: "edge-state", id: F5.bucket, parent: "edge" }] });
+    // And the console-made S3 endpoint, with the route tables it has; the EC2 endpoint is the stack's own, new one.
+    expect(h.get("aws:ec2/vpcEndpoint:VpcEndpoint", "edge-s3")).toMatchObject({ importId: F5.s3Endpoint, protect: true, inputs: { vpcEndpointType: "Gateway", routeTableIds: [F5.subnetsRouteTable] } });
+    expect(h.resources.filter((r) => r.importId !== undefined).map((r) => r.name).sort()).toEqual(["edge-s3", "edge-state"]);
   });
 
   it("with manage: apply the same args write the tags and turn source/dest check off (the greenfield default)", async () => {

@@ -37,6 +37,8 @@ export const F5 = {
   /** The subnets' own table (internet gateway), which the module associates with all three subnets. */
   subnetsRouteTable: id("rtb", 2),
   bucket: "f5-prod-cfe-state",
+  /** An S3 gateway endpoint made in the console for CFE, tagged with the label (no tool owns it). */
+  s3Endpoint: id("vpce", 1),
   role: "f5-prod-bigip-cfe",
   host: { a: 11, b: 12 } as Record<NodeId, number>,
   ownVip: { a: "10.1.1.21", b: "10.1.1.22" } as Record<NodeId, string>,
@@ -103,6 +105,7 @@ export function f5Topology(): Topology {
       },
     ],
     buckets: [{ name: F5.bucket, tags: { [LABEL_KEY]: F5_LABEL, ...MODULE_TAGS } }],
+    vpcEndpoints: [{ id: F5.s3Endpoint, vpcId: F5.vpc, serviceName: "com.amazonaws.us-west-2.s3", type: "Gateway", routeTableIds: [F5.subnetsRouteTable], tags: { [LABEL_KEY]: F5_LABEL, Name: "cfe-s3" } }],
     pair: {
       label: F5_LABEL,
       stateStore: { bucket: F5.bucket, key: `ha-pair/${F5_LABEL}/state.json` },

@@ -85,6 +85,9 @@ export async function discoverAws(options: DiscoveryOptions, clients: DiscoveryC
     pair.notes.push(`the nodes run with instance profile ${pairArgs.existingInstanceProfileArn}; to add the agent's policy to its role instead of creating one, set existingRoleName in pair-args.json to its role (aws iam get-instance-profile --instance-profile-name ${profile})`);
   }
   const importFile = buildImportFile(pairArgs, options.componentName);
+  // A reused EC2 endpoint (another tool's) is named in the config by its regional DNS name, as the component does.
+  const reusedEc2 = pair.endpoints.find((e) => e.id === pairArgs.endpoints?.ec2EndpointId);
+  if (reusedEc2?.dnsNames[0]) pair.config.endpoints = { ec2: `https://${reusedEc2.dnsNames[0]}` };
 
   // What is written must be what the contract and `pulumi import` accept; a bug here is ours.
   const checked = validateConfig(pair.config);

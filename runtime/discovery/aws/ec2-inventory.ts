@@ -151,7 +151,7 @@ export async function readAwsInventory(clients: DiscoveryClients, scope: AwsPair
     const requests = [...(query.byTags.endpoints ? [{ Filters: tagFilters(labelTag) }] : []), ...(query.endpointIds.length > 0 ? [{ VpcEndpointIds: query.endpointIds }] : [])];
     for (const request of requests) {
       const { VpcEndpoints = [] } = await ec2.send(new DescribeVpcEndpointsCommand(request));
-      endpoints.push(...VpcEndpoints.map((e) => ({ id: e.VpcEndpointId!, serviceName: e.ServiceName ?? "", type: String(e.VpcEndpointType ?? ""), ...(e.VpcId ? { vpcId: e.VpcId } : {}), tags: tagsOf(e.Tags) })));
+      endpoints.push(...VpcEndpoints.map((e) => ({ id: e.VpcEndpointId!, serviceName: e.ServiceName ?? "", type: String(e.VpcEndpointType ?? ""), ...(e.VpcId ? { vpcId: e.VpcId } : {}), dnsNames: (e.DnsEntries ?? []).map((d) => d.DnsName ?? "").filter(Boolean), tags: tagsOf(e.Tags) })));
     }
     endpoints = unique(endpoints, (e) => e.id);
   } catch (err) {

@@ -58,6 +58,8 @@ export interface FoundEndpoint {
   serviceName: string;
   type: string;
   vpcId?: string;
+  /** Its DNS names, the regional one first (what the agent is pointed at when the stack reuses it). */
+  dnsNames: string[];
   tags: Tags;
 }
 

@@ -33,7 +33,8 @@ export function scopeFromTerraform(resources: TerraformResource[], options: { fi
     label = labels[0]!;
   }
   const ofPair = (r: TerraformResource) => tagsOf(r)[keys.labelKey] === label;
-  const query = emptyQuery(NONE_BY_TAGS);
+  // Endpoints are also looked for by the label tag: those made outside Terraform are adopted.
+  const query = emptyQuery({ ...NONE_BY_TAGS, endpoints: true });
   const scope: AwsPairScope = { label, keys, source: "terraform", routeScopes: [], query };
   const ids = (type: string) => resources.filter((r) => r.type === type && ofPair(r)).map(idOf).filter((id): id is string => id !== undefined);
 
