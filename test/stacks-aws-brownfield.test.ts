@@ -5,7 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AgentConfig } from "../runtime/config/types.js";
 import { discoverAws } from "../runtime/discovery/aws/discover-aws.js";
 import { createBrownfield, type PairArgsDocument } from "../stacks/aws-brownfield/program.js";
-import { F5, f5Fixture, type F5Fixture } from "./helpers/f5-terraform-pair.js";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { vpcEndpointDnsNames } from "../sim/ec2/vpc-endpoints.js";
+import { F5, f5Fixture, f5TerraformState, type F5Fixture } from "./helpers/f5-terraform-pair.js";
 import { PulumiMockHarness, resolve } from "./helpers/pulumi-mocks.js";
 
 let fixture: F5Fixture;
@@ -39,6 +42,7 @@ function harness(options: { captureProgramErrors?: boolean } = {}) {
       "aws:ec2/getElasticIp:getElasticIp": ({ id }) => ({ id, tags: state().addresses[id]!.tags, publicIp: state().addresses[id]!.publicIp }),
       "aws:ec2/getRouteTable:getRouteTable": ({ routeTableId }) => ({ id: routeTableId, routeTableId, tags: state().routeTables[routeTableId]!.tags }),
       "aws:iam/getRole:getRole": ({ name }) => ({ id: name, name, arn: `arn:aws:iam::210987654321:role/${name}` }),
+      "aws:ec2/getVpcEndpoint:getVpcEndpoint": ({ id }) => ({ id, dnsEntries: vpcEndpointDnsNames(sim.region, state().vpcEndpoints![id]!).map((dnsName) => ({ dnsName, hostedZoneId: "Z7HUB22UULQXV" })) }),
     },
   });
 }
@@ -107,6 +111,23 @@ describe("stacks/aws-brownfield adopting a Terraform-built BIG-IP pair (manage: 
     // And the console-made S3 endpoint, with the route tables it has; the EC2 endpoint is the stack's own, new one.
     expect(h.get("aws:ec2/vpcEndpoint:VpcEndpoint", "edge-s3")).toMatchObject({ importId: F5.s3Endpoint, protect: true, inputs: { vpcEndpointType: "Gateway", routeTableIds: [F5.subnetsRouteTable] } });
     expect(h.resources.filter((r) => r.importId !== undefined).map((r) => r.name).sort()).toEqual(["edge-s3", "edge-state"]);
+  });
+
+  it("reuses Terraform's EC2 endpoint by ID (no tag written) and names it in the config exactly as the component does", async () => {
+    const file = join(fixture.files.tfstate, "..", "with-endpoint.tfstate");
+    writeFileSync(file, JSON.stringify(f5TerraformState({ withEc2Endpoint: true })));
+    const result = await discoverAws({ componentName: "edge", terraformStateFile: file }, clients);
+    const args = result.documents["pair-args.json"] as PairArgsDocument;
+    const config = result.documents["agent-config.json"] as AgentConfig;
+    expect(args.endpoints).toEqual({ ec2EndpointId: F5.ec2Endpoint });
+    expect(config.endpoints?.ec2).toMatch(new RegExp(`^https://${F5.ec2Endpoint}-[0-9a-f]{8}\\.ec2\\.us-west-2\\.vpce\\.amazonaws\\.com$`));
+    const h = harness();
+    const { pair } = await h.run(() => createBrownfield({ name: "edge", pairArgs: args }));
+    const generated = JSON.parse(await resolve(pair.agentConfig)) as AgentConfig;
+    await h.finish();
+    expect(generated).toEqual(config);
+    expect(h.ofType("aws:ec2/vpcEndpoint:VpcEndpoint").map((e) => e.name)).toEqual(["edge-s3"]);
+    expect(h.ofType(T.tag)).toEqual([]);
   });
 
   it("with manage: apply the same args write the tags and turn source/dest check off (the greenfield default)", async () => {

@@ -39,6 +39,8 @@ export const F5 = {
   bucket: "f5-prod-cfe-state",
   /** An S3 gateway endpoint made in the console for CFE, tagged with the label (no tool owns it). */
   s3Endpoint: id("vpce", 1),
+  /** An EC2 interface endpoint without the label tag: part of the pair only where a Terraform state says so. */
+  ec2Endpoint: id("vpce", 2),
   role: "f5-prod-bigip-cfe",
   host: { a: 11, b: 12 } as Record<NodeId, number>,
   ownVip: { a: "10.1.1.21", b: "10.1.1.22" } as Record<NodeId, string>,
@@ -105,7 +107,10 @@ export function f5Topology(): Topology {
       },
     ],
     buckets: [{ name: F5.bucket, tags: { [LABEL_KEY]: F5_LABEL, ...MODULE_TAGS } }],
-    vpcEndpoints: [{ id: F5.s3Endpoint, vpcId: F5.vpc, serviceName: "com.amazonaws.us-west-2.s3", type: "Gateway", routeTableIds: [F5.subnetsRouteTable], tags: { [LABEL_KEY]: F5_LABEL, Name: "cfe-s3" } }],
+    vpcEndpoints: [
+      { id: F5.s3Endpoint, vpcId: F5.vpc, serviceName: "com.amazonaws.us-west-2.s3", type: "Gateway", routeTableIds: [F5.subnetsRouteTable], tags: { [LABEL_KEY]: F5_LABEL, Name: "cfe-s3" } },
+      { id: F5.ec2Endpoint, vpcId: F5.vpc, serviceName: "com.amazonaws.us-west-2.ec2", type: "Interface", subnetIds: [F5.subnets.mgmt], privateDnsEnabled: true, tags: { Name: "shared-ec2", ...MODULE_TAGS } },
+    ],
     pair: {
       label: F5_LABEL,
       stateStore: { bucket: F5.bucket, key: `ha-pair/${F5_LABEL}/state.json` },
@@ -197,15 +202,16 @@ function f5StateResources(): StateResource[] {
   ];
 }
 
-/** A version 4 .tfstate file. */
-export function f5TerraformState(): Record<string, unknown> {
+/** A version 4 .tfstate file; `withEc2Endpoint`: the state also built the EC2 endpoint (labelled there). */
+export function f5TerraformState(options: { withEc2Endpoint?: boolean } = {}): Record<string, unknown> {
+  const endpoint: StateResource = { type: "aws_vpc_endpoint", name: "ec2", instances: [{ attributes: { id: F5.ec2Endpoint, vpc_endpoint_type: "Interface", service_name: "com.amazonaws.us-west-2.ec2", tags: { [LABEL_KEY]: F5_LABEL } } }] };
   return {
     version: 4,
     terraform_version: "1.9.8",
     serial: 42,
     lineage: "2b6c1f3e-6f39-4d0c-9d6e-f5f5f5f5f5f5",
     outputs: {},
-    resources: f5StateResources().map((r) => ({ ...(r.module ? { module: r.module } : {}), mode: "managed", type: r.type, name: r.name, provider: 'provider["registry.terraform.io/hashicorp/aws"]', instances: r.instances.map((i) => ({ schema_version: 0, ...i })) })),
+    resources: [...f5StateResources(), ...(options.withEc2Endpoint ? [endpoint] : [])].map((r) => ({ ...(r.module ? { module: r.module } : {}), mode: "managed", type: r.type, name: r.name, provider: 'provider["registry.terraform.io/hashicorp/aws"]', instances: r.instances.map((i) => ({ schema_version: 0, ...i })) })),
     check_results: null,
   };
 }
