@@ -15,7 +15,7 @@ import { buildImportFile, buildPairArgs } from "./adoption-files.js";
 import { scopeFromCfeDeclaration } from "./cfe-declaration.js";
 import { readAwsInventory, readPairNetwork, type DiscoveryClients } from "./ec2-inventory.js";
 import { buildOwnership } from "./ownership.js";
-import { resolveAwsPair } from "./resolve.js";
+import { resolveAwsPair, type ResolvedAwsPair } from "./resolve.js";
 import { ALL_BY_TAGS, DEFAULT_AWS_TAG_KEYS, emptyQuery, type AwsPairScope, type AwsTagKeys } from "./scope.js";
 import { scopeFromTerraform } from "./terraform-scope.js";
 import { DiscoveryInputError } from "../errors.js";
@@ -95,21 +95,31 @@ export async function discoverAws(options: DiscoveryOptions, clients: DiscoveryC
   const importProblems = checkImportFile(importFile);
   if (importProblems.length > 0) throw new Error(`internal: import.json would be refused by pulumi import: ${importProblems.join("; ")}`);
 
-  const { config } = pair;
-  const count = (n: number, what: string) => `${n} ${what}${n === 1 ? "" : "s"}`;
-  const summary = [
-    `pair "${config.label}" in ${config.region} (from ${[scope.source === "tags" ? "label tags" : undefined, options.cfeFile ? `CFE declaration ${options.cfeFile}` : undefined, options.terraformStateFile ? `Terraform state ${options.terraformStateFile}` : undefined].filter(Boolean).join(" + ")})`,
-    `  node a ${pair.nodes.a.instanceId}${pair.nodes.a.name ? ` (${pair.nodes.a.name})` : ""}, node b ${pair.nodes.b.instanceId}${pair.nodes.b.name ? ` (${pair.nodes.b.name})` : ""}; roles ${Object.keys(config.nodes.a.interfaces).join(", ")}`,
-    `  ${count((config.addresses?.secondaryIps ?? []).reduce((n, g) => n + g.ips.length, 0), "secondary IP")}, ${count(config.addresses?.elasticIps?.length ?? 0, "Elastic IP")}, ${count((config.routes ?? []).reduce((n, r) => n + r.destinations.length, 0), "route")} in ${count(new Set((config.routes ?? []).map((r) => r.routeTableId)).size, "table")}; state s3://${config.stateStore.bucket}/${config.stateStore.key}`,
-    `  import.json adopts ${count(importFile.resources.length - 1, "resource")}; ownership.json: ${count(ownership.terraform.lifecycle.length, "Terraform lifecycle block")} to add`,
-  ];
+  const summary = summaryLines(pair, { ...options, source: scope.source }, importFile.resources.length - 1, ownership.terraform.lifecycle.length);
   return {
     cloud: "aws",
-    label: config.label,
-    documents: { "agent-config.json": config, "pair-args.json": pairArgs, "import.json": importFile, "ownership.json": ownership },
+    label: pair.config.label,
+    documents: { "agent-config.json": pair.config, "pair-args.json": pairArgs, "import.json": importFile, "ownership.json": ownership },
     summary,
     notes: pair.notes,
   };
+}
+
+/** What was found, for the human output. */
+function summaryLines(pair: ResolvedAwsPair, sources: DiscoveryOptions & { source: AwsPairScope["source"] }, adopted: number, lifecycleBlocks: number): string[] {
+  const { config, nodes } = pair;
+  const count = (n: number, what: string) => `${n} ${what}${n === 1 ? "" : "s"}`;
+  const from = [sources.source === "tags" ? "label tags" : undefined, sources.cfeFile ? `CFE declaration ${sources.cfeFile}` : undefined, sources.terraformStateFile ? `Terraform state ${sources.terraformStateFile}` : undefined];
+  const node = (id: "a" | "b") => `node ${id} ${nodes[id].instanceId}${nodes[id].name ? ` (${nodes[id].name})` : ""}`;
+  const ips = (config.addresses?.secondaryIps ?? []).reduce((n, g) => n + g.ips.length, 0);
+  const routes = (config.routes ?? []).reduce((n, r) => n + r.destinations.length, 0);
+  const tables = new Set((config.routes ?? []).map((r) => r.routeTableId)).size;
+  return [
+    `pair "${config.label}" in ${config.region} (from ${from.filter(Boolean).join(" + ")})`,
+    `  ${node("a")}, ${node("b")}; roles ${Object.keys(config.nodes.a.interfaces).join(", ")}`,
+    `  ${count(ips, "secondary IP")}, ${count(config.addresses?.elasticIps?.length ?? 0, "Elastic IP")}, ${count(routes, "route")} in ${count(tables, "table")}; state s3://${config.stateStore.bucket}/${config.stateStore.key}`,
+    `  import.json adopts ${count(adopted, "resource")}; ownership.json: ${count(lifecycleBlocks, "Terraform lifecycle block")} to add`,
+  ];
 }
 
 export const awsDiscoverer: CloudDiscoverer = {
