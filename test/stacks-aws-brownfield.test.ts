@@ -106,6 +106,8 @@ describe("stacks/aws-brownfield adopting a Terraform-built BIG-IP pair (manage: 
     await h.finish();
     const bucket = h.get(T.bucket, "edge-state");
     expect(bucket).toMatchObject({ importId: F5.bucket, protect: true, inputs: { bucket: F5.bucket } });
+    // Its tags stay its owner's: a differing Name tag would make the import fail.
+    expect(bucket.ignoreChanges).toEqual(expect.arrayContaining(["tags", "tagsAll"]));
     // import.json names the same resource, so `pulumi import --file` and the program agree.
     expect(result.documents["import.json"]).toMatchObject({ resources: [{ component: true, name: "edge" }, { name: "edge-s3", id: F5.s3Endpoint, parent: "edge" }, { type: T.bucket, name: "edge-state", id: F5.bucket, parent: "edge" }] });
     // And the console-made S3 endpoint, with the route tables it has; the EC2 endpoint is the stack's own, new one.

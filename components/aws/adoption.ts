@@ -9,8 +9,9 @@
  * - `existingRoleName`: the nodes already run with an instance role (CFE's): only the agent's
  *   inline policy is added to it; no role and no instance profile are created.
  * - `adopt`: endpoints and the state bucket that exist but belong to no tool are adopted with
- *   the `import` resource option and `protect` (a `pulumi destroy` cannot delete them). Their
- *   args must match the resource as it is, or the preview fails naming the difference.
+ *   the `import` resource option and `protect` (a `pulumi destroy` cannot delete them), keeping
+ *   their tags. Their other args must match the resource as it is, or the preview fails naming
+ *   the difference.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -96,7 +97,11 @@ export function attachToExistingRole(name: string, roleName: string, policy: pul
   return { roleArn: role.arn, roleName: pulumi.output(roleName), instanceProfileName: rolePolicy.id.apply(() => ""), policyDocument };
 }
 
-/** Resource options that adopt an existing resource: imported, protected against deletion. */
+/**
+ * Resource options that adopt an existing resource: imported, protected against deletion, and
+ * its tags left as they are (its Name and its owner's tags would otherwise make the import fail:
+ * Pulumi refuses an import whose args differ from the resource).
+ */
 export function adoptOptions(opts: pulumi.CustomResourceOptions, existingId: string | undefined): pulumi.CustomResourceOptions {
-  return existingId === undefined ? opts : { ...opts, import: existingId, protect: true };
+  return existingId === undefined ? opts : { ...opts, import: existingId, protect: true, ignoreChanges: [...(opts.ignoreChanges ?? []), "tags", "tagsAll"] };
 }
