@@ -15,7 +15,10 @@ export interface Topology {
   routeTables: TopologyRouteTable[];
   /** Managed prefix lists a route may target by ID. */
   prefixLists?: { id: string; name: string; cidrs: string[] }[];
-  buckets: { name: string }[];
+  /** S3 buckets; `tags` is the bucket's tag set (CFE finds its storage by the label tag). */
+  buckets: { name: string; tags?: Record<string, string> }[];
+  /** VPC endpoints that already exist (answered by DescribeVpcEndpoints). */
+  vpcEndpoints?: TopologyVpcEndpoint[];
   /** Which resources form the pair; drives `--write-config`. */
   pair: TopologyPair;
 }
@@ -74,4 +77,16 @@ export interface TopologyPair {
   secondaryIps: { role: string; ips: string[] }[];
   elasticIps: { allocationId: string; role: string; privateIp: Record<NodeId, string> }[];
   routes: { routeTableId: string; destinations: string[]; nextHopRole: string }[];
+}
+
+export interface TopologyVpcEndpoint {
+  id: string;
+  vpcId: string;
+  /** e.g. com.amazonaws.us-east-1.s3 */
+  serviceName: string;
+  type: "Gateway" | "Interface";
+  routeTableIds?: string[];
+  subnetIds?: string[];
+  privateDnsEnabled?: boolean;
+  tags?: Record<string, string>;
 }
