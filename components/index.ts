@@ -11,3 +11,5 @@ export * from "./aws/delivery.js";
 export * from "./aws/agent-config.js";
 // The contract's types the args and outputs use (runtime/config, built into the package).
 export type { AgentConfig, NodeId, TimeBudgets } from "../runtime/config/index.js";
+export * from "./aws/adoption.js";
+export * from "./aws/terraform.js";

@@ -99,7 +99,7 @@ export async function startAwsSim(options: AwsSimOptions = {}): Promise<AwsSim> 
   const calls = new CallLog();
   const credentials = new CredentialRegistry(topology.accountId);
   const world = new Ec2World(topology, { idSeed: `ha-pair-sim-${seed}` });
-  const s3 = new S3Store(topology.buckets.map((bucket) => bucket.name));
+  const s3 = new S3Store(topology.buckets);
   const stopping = new AbortController();
   const identities = { a: identityOf(topology, "a"), b: identityOf(topology, "b") };
 

@@ -5,8 +5,13 @@
 import type { NodeId } from "../runtime/config/types.js";
 import type { Topology, TopologyInstance, TopologyInterface, TopologyRouteTable } from "./topology.js";
 
+// F5 Cloud Failover Extension's tag keys: the example pair is tagged as CFE would find it.
 const LABEL_KEY = "f5_cloud_failover_label";
 const NIC_MAP_KEY = "f5_cloud_failover_nic_map";
+/** On an EIP: the private IPs (one per node) it maps to. */
+const VIPS_KEY = "f5_cloud_failover_vips";
+/** On a route table: the next-hop addresses of both nodes (CFE's routeTag discovery). */
+const SELF_IPS_KEY = "f5_self_ips";
 
 /** `prefix-0…n` with 17 hex digits; `kind` keeps IDs of different kinds apart even with equal n. */
 function resourceId(prefix: string, kind: number, n: number): string {
@@ -62,7 +67,7 @@ export function exampleTopology(): Topology {
         { destination: "0.0.0.0/0", networkInterfaceId: eni("a", "internal") },
         { destination: "10.100.0.0/16", networkInterfaceId: eni("a", "internal") },
       ],
-      tags: { [LABEL_KEY]: label, Name: "app-subnets" },
+      tags: { [LABEL_KEY]: label, [SELF_IPS_KEY]: "10.0.2.11,10.0.2.12", Name: "app-subnets" },
     },
     {
       id: resourceId("rtb", 1, 2),
@@ -71,7 +76,7 @@ export function exampleTopology(): Topology {
         { destination: "0.0.0.0/0", networkInterfaceId: eni("a", "internal") },
         { destination: prefixListId, networkInterfaceId: eni("a", "internal") },
       ],
-      tags: { [LABEL_KEY]: label, Name: "db-subnets" },
+      tags: { [LABEL_KEY]: label, [SELF_IPS_KEY]: "10.0.2.11,10.0.2.12", Name: "db-subnets" },
     },
   ];
 
@@ -87,11 +92,11 @@ export function exampleTopology(): Topology {
     ],
     instances: [instance("a"), instance("b")],
     elasticIps: [
-      { allocationId: elasticIp, publicIp: "203.0.113.10", association: { networkInterfaceId: eni("a", "external"), privateIp: "10.0.1.11" }, tags: { [LABEL_KEY]: label } },
+      { allocationId: elasticIp, publicIp: "203.0.113.10", association: { networkInterfaceId: eni("a", "external"), privateIp: "10.0.1.11" }, tags: { [LABEL_KEY]: label, [VIPS_KEY]: "10.0.1.11,10.0.1.12" } },
     ],
     routeTables,
     prefixLists: [{ id: prefixListId, name: "corp-networks", cidrs: ["192.168.0.0/16", "172.16.0.0/12"] }],
-    buckets: [{ name: "ha-pair-state-demo" }],
+    buckets: [{ name: "ha-pair-state-demo", tags: { [LABEL_KEY]: label } }],
     pair: {
       label,
       stateStore: { bucket: "ha-pair-state-demo", key: "ha-pair/demo/state.json" },

@@ -127,13 +127,34 @@ const TOPOLOGY_SCHEMA = {
         properties: { id: id("pl"), name: { type: "string" }, cidrs: { type: "array", items: cidr } },
       },
     },
+    vpcEndpoints: {
+      type: "array",
+      items: {
+        type: "object",
+        additionalProperties: false,
+        required: ["id", "vpcId", "serviceName", "type"],
+        properties: {
+          id: id("vpce"),
+          vpcId: id("vpc"),
+          serviceName: { type: "string", minLength: 1 },
+          type: { enum: ["Gateway", "Interface"] },
+          routeTableIds: { type: "array", items: id("rtb") },
+          subnetIds: { type: "array", items: id("subnet") },
+          privateDnsEnabled: { type: "boolean" },
+          tags: { type: "object", additionalProperties: { type: "string" } },
+        },
+      },
+    },
     buckets: {
       type: "array",
       items: {
         type: "object",
         additionalProperties: false,
         required: ["name"],
-        properties: { name: { type: "string", pattern: "^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$" } },
+        properties: {
+          name: { type: "string", pattern: "^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$" },
+          tags: { type: "object", additionalProperties: { type: "string" } },
+        },
       },
     },
     pair: {

@@ -16,7 +16,10 @@ export interface Topology {
   routeTables: TopologyRouteTable[];
   /** Managed prefix lists a route may target by ID. */
   prefixLists?: { id: string; name: string; cidrs: string[] }[];
-  buckets: { name: string }[];
+  /** S3 buckets; `tags` is the bucket's tag set (CFE finds its storage by the label tag). */
+  buckets: { name: string; tags?: Record<string, string> }[];
+  /** VPC endpoints that already exist (answered by DescribeVpcEndpoints). */
+  vpcEndpoints?: TopologyVpcEndpoint[];
   /** Which resources form the pair; drives `--write-config`. */
   pair: TopologyPair;
 }
@@ -79,4 +82,16 @@ export interface TopologyPair {
   routes: { routeTableId: string; destinations: string[]; nextHopRole: string }[];
   /** Association mode: subnets whose whole route table follows the active node (each node's twin table). */
   routeTableAssociations?: { subnetId: string; routeTableIds: Record<NodeId, string>; routes: { destinations: string[]; nextHopRole: string }[] }[];
+}
+
+export interface TopologyVpcEndpoint {
+  id: string;
+  vpcId: string;
+  /** e.g. com.amazonaws.us-east-1.s3 */
+  serviceName: string;
+  type: "Gateway" | "Interface";
+  routeTableIds?: string[];
+  subnetIds?: string[];
+  privateDnsEnabled?: boolean;
+  tags?: Record<string, string>;
 }

@@ -196,6 +196,30 @@ describe("AwsHaPair in association mode refuses what cannot work, naming the fix
     expect(errors.map((e) => e.message).join("\n")).toContain("Pass the resource itself as subnetRouteTables[0].subnets");
   });
 
+  it('manage: { tags: "verify" }: existing subnets are read back, not tagged, and one without the label is named with the fix', async () => {
+    const subnetTags: Record<string, Record<string, string>> = { [SUBNETS[0]!]: { f5_cloud_failover_label: "edge" }, [SUBNETS[1]!]: { Name: "unlabelled" } };
+    const eniTags = (id: string) => {
+      const [node, role] = (Object.entries(ENI) as [string, Record<string, string>][]).flatMap(([n, roles]) => Object.entries(roles).filter(([, v]) => v === id).map(([r]) => [n, r]))[0]!;
+      return [{ Key: "f5_cloud_failover_label", Value: "edge" }, { Key: "f5_cloud_failover_nic_map", Value: role }, { Key: "node", Value: node }];
+    };
+    const h = new PulumiMockHarness({
+      existing,
+      preview: true,
+      captureProgramErrors: true,
+      calls: {
+        "aws:ec2/getSubnet:getSubnet": ({ id }) => ({ id, tags: subnetTags[id] }),
+        "aws:ec2/getElasticIp:getElasticIp": ({ id }) => ({ id, tags: { f5_cloud_failover_label: "edge" } }),
+        "aws:cloudcontrol/getResource:getResource": ({ typeName, identifier }) => ({ id: identifier, typeName, identifier, properties: JSON.stringify({ Id: identifier, SourceDestCheck: false, Tags: eniTags(identifier) }) }),
+      },
+    });
+    const pair = await h.run(() => new AwsHaPair("edge", associationArgs({ manage: { tags: "verify" } })));
+    const error = await resolve(pair.vpcId).then(() => undefined, (e: Error) => e);
+    await h.finish();
+    expect(h.ofType(T.tag)).toEqual([]);
+    expect(error?.message).toContain("1 problem with the pair's resources");
+    expect(error?.message).toContain(`subnetRouteTables[0].subnetIds[1] (${SUBNETS[1]}): tag f5_cloud_failover_label is missing, expected "edge"; set it where the subnet is owned, or let the component write it with manage: { tags: "apply" }`);
+  });
+
   it("a route mode and its args that disagree, a next-hop role a node lacks, a destination or a subnet listed twice — all at once", async () => {
     const refuse = async (args: AwsHaPairArgs) => {
       const h = new PulumiMockHarness();

@@ -73,6 +73,11 @@ export const simCommand: Command = {
       out.line(`    AWS_ENDPOINT_URL=${sim.endpoint} ha-pair failover --config ${configFile ?? "c.json"} --activate b --json`);
       out.line(`    AWS_ENDPOINT_URL=${sim.endpoint} ha-pair inspect --config ${configFile ?? "c.json"}`);
       out.line(dim("  as node b: AWS_EC2_METADATA_SERVICE_ENDPOINT=" + sim.imds.b + " ha-pair failover --config …"));
+      // Credentials from node a's IMDS (its instance role), so no key is ever on a command line.
+      out.line("");
+      out.line("  adopt the pair as an operator would (brownfield; credentials from node a's metadata service):");
+      out.line(`    export AWS_ENDPOINT_URL=${sim.endpoint} AWS_REGION=${sim.region} AWS_EC2_METADATA_SERVICE_ENDPOINT=${sim.imds.a}`);
+      out.line(`    ha-pair discover aws --label ${topology.pair.label} --out d && ha-pair validate d/agent-config.json && ha-pair failover --config d/agent-config.json --activate b`);
       out.line(dim("  Ctrl-C stops the simulator."));
     }
     await Promise.race([once(process, "SIGINT"), once(process, "SIGTERM")]);

@@ -8,6 +8,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { tagById } from "./tag-by-id.js";
+import { adoptOptions } from "./adoption.js";
 
 export interface EndpointsInputs {
   vpcId: pulumi.Input<string>;
@@ -19,6 +20,10 @@ export interface EndpointsInputs {
   labelKey: string;
   label: string;
   existing: { s3?: pulumi.Input<string>; ec2?: pulumi.Input<string>; sts?: pulumi.Input<string> };
+  /** Label existing endpoints with aws.ec2.Tag (false when another tool owns their tags: manage.tags "verify"). */
+  tagExisting?: boolean;
+  /** Existing endpoints to adopt: created with the import option and protect (adoption.ts). */
+  adopt?: { s3?: string; ec2?: string };
   createSts: boolean;
 }
 
@@ -42,7 +47,7 @@ export function createEndpoints(name: string, inputs: EndpointsInputs, parent: p
   const opts = { parent };
   const region = pulumi.output(inputs.region);
   const tag = (suffix: string, resourceId: pulumi.Input<string>) =>
-    tagById(`${name}-${suffix}-label`, { resourceId, key: inputs.labelKey, value: inputs.label, where: `endpoints.${suffix.replace(/-endpoint$/, "")}EndpointId`, owner: name }, opts);
+    inputs.tagExisting === false ? undefined : tagById(`${name}-${suffix}-label`, { resourceId, key: inputs.labelKey, value: inputs.label, where: `endpoints.${suffix.replace(/-endpoint$/, "")}EndpointId`, owner: name }, opts);
 
   let s3EndpointId: pulumi.Output<string>;
   if (inputs.existing.s3 !== undefined) {
@@ -58,7 +63,7 @@ export function createEndpoints(name: string, inputs: EndpointsInputs, parent: p
         routeTableIds: inputs.nodeRouteTableIds,
         tags: { Name: `${name}-s3`, ...inputs.tags },
       },
-      opts,
+      adoptOptions(opts, inputs.adopt?.s3),
     );
     s3EndpointId = s3.id;
   }
@@ -93,7 +98,7 @@ export function createEndpoints(name: string, inputs: EndpointsInputs, parent: p
         securityGroupIds: [securityGroup!.id],
         tags: { Name: `${name}-${service}`, ...inputs.tags },
       },
-      opts,
+      adoptOptions(opts, service === "ec2" ? inputs.adopt?.ec2 : undefined),
     );
 
   let ec2EndpointId: pulumi.Output<string>;

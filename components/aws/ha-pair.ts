@@ -15,6 +15,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { existsSync } from "node:fs";
 import { NODE_IDS, type NodeId, type TimeBudgets } from "../../runtime/config/index.js";
+import { attachToExistingRole, manageModes, verifyExistingInterface, verifyExistingLabel, type AwsHaPairAdoptArgs, type AwsHaPairManageArgs } from "./adoption.js";
 import { buildCfeDeclaration, validatedAgentConfig, type ResolvedPair, type ResolvedSubnetRouteTable } from "./agent-config.js";
 import { DEFAULT_AGENT_BUNDLE, agentInstallScript, agentUserData, bigipTriggerSnippet, keepalivedTrigger, pairObjectKeys, systemdUnit } from "./delivery.js";
 import { createEndpoints, vpcDnsProblem } from "./endpoints.js";
@@ -183,6 +184,12 @@ export interface AwsHaPairArgs {
    * interface as it is, so a pair that still forwards traffic is never broken by a delete.
    */
   restoreSourceDestCheckOnDelete?: boolean;
+  /** Brownfield: who writes tags and source/dest check on existing resources ("verify": another tool does; checked at preview). */
+  manage?: AwsHaPairManageArgs;
+  /** Brownfield: the nodes' existing instance role; only the agent's policy is added to it. */
+  existingRoleName?: string;
+  /** Brownfield: existing endpoints / bucket the stack adopts (import option, protect). */
+  adopt?: AwsHaPairAdoptArgs;
 }
 
 /** Every problem with the args that can be seen before any resource exists, all at once. */
@@ -262,6 +269,7 @@ export class AwsHaPair extends pulumi.ComponentResource {
     // SourceDestCheckOff runs outside the AWS provider: it gets that provider's non-secret settings (read once, when needed).
     let connection: ReturnType<typeof sourceDestCheckConnection> | undefined;
     const sourceDestCheckAccess = () => (connection ??= sourceDestCheckConnection(awsProviderSettings(name, awsProviderOf(this))));
+    const manage = manageModes(name, args.manage);
 
     // --- what must hold before anything is built on it: problems are collected, then thrown together
     const checks: pulumi.Output<string[]>[] = [];
@@ -332,14 +340,20 @@ export class AwsHaPair extends pulumi.ComponentResource {
                 ? aws.ec2.getNetworkInterfaceOutput({ id: nic.networkInterfaceId! }, childOpts).privateIp
                 : pulumi.output(undefined);
           const byId = { resourceId: id, where: `${where}.networkInterfaceId`, ownedArg: `${where}.networkInterface`, owner: name };
-          tagById(`${name}-${node}-${role}-label`, { ...byId, key: labelKey, value: label }, childOpts);
-          tagById(`${name}-${node}-${role}-nic-map`, { ...byId, key: nicMapKey, value: role }, childOpts);
-          if (routing) {
+          if (manage.tags === "apply") {
+            tagById(`${name}-${node}-${role}-label`, { ...byId, key: labelKey, value: label }, childOpts);
+            tagById(`${name}-${node}-${role}-nic-map`, { ...byId, key: nicMapKey, value: role }, childOpts);
+          }
+          if (routing && manage.sourceDestCheck === "apply") {
             new SourceDestCheckOff(
               `${name}-${node}-${role}-source-dest-check`,
               { networkInterfaceId: id, region, ...sourceDestCheckAccess(), restoreOnDelete: args.restoreSourceDestCheckOnDelete ?? false },
               childOpts,
             );
+          }
+          if (manage.tags === "verify" || (routing && manage.sourceDestCheck === "verify")) {
+            const tags = manage.tags === "verify" ? { [labelKey]: label, [nicMapKey]: role } : undefined;
+            checks.push(verifyExistingInterface(where, id, { ...(tags ? { tags } : {}), sourceDestCheckOff: routing && manage.sourceDestCheck === "verify" }, childOpts));
           }
         }
         // The role gets mutating permissions only on interfaces something moves to (not management).
@@ -368,7 +382,8 @@ export class AwsHaPair extends pulumi.ComponentResource {
       } else {
         allocationId = pulumi.output(e.allocationId!);
         publicIp = pulumi.output(e.publicIp);
-        tagById(`${name}-eip-${i}-label`, { resourceId: allocationId, key: labelKey, value: label, where: `elasticIps[${i}].allocationId`, ownedArg: `elasticIps[${i}].eip`, owner: name }, childOpts);
+        if (manage.tags === "apply") tagById(`${name}-eip-${i}-label`, { resourceId: allocationId, key: labelKey, value: label, where: `elasticIps[${i}].allocationId`, ownedArg: `elasticIps[${i}].eip`, owner: name }, childOpts);
+        else checks.push(verifyExistingLabel(`elasticIps[${i}]`, "eip", allocationId, labelKey, label, childOpts));
       }
       return pulumi.all([allocationId, publicIp, e.privateIps.a, e.privateIps.b]).apply(([id, pub, a, b]) => ({
         allocationId: id,
@@ -389,12 +404,13 @@ export class AwsHaPair extends pulumi.ComponentResource {
         );
       } else {
         routeTableId = pulumi.output(r.routeTableId!);
-        tagById(`${name}-rtb-${i}-label`, { resourceId: routeTableId, key: labelKey, value: label, where: `routes[${i}].routeTableId`, ownedArg: `routes[${i}].routeTable`, owner: name }, childOpts);
+        if (manage.tags === "apply") tagById(`${name}-rtb-${i}-label`, { resourceId: routeTableId, key: labelKey, value: label, where: `routes[${i}].routeTableId`, ownedArg: `routes[${i}].routeTable`, owner: name }, childOpts);
+        else checks.push(verifyExistingLabel(`routes[${i}]`, "routeTable", routeTableId, labelKey, label, childOpts));
       }
       return routeTableId.apply((id) => ({ routeTableId: id, destinations: [...r.destinations], nextHopRole: r.nextHopRole }));
     });
 
-    checks.push(...subnetTagChecks(this, name, subnetRouteTables, label, labelKey));
+    checks.push(...subnetTagChecks(this, name, subnetRouteTables, label, labelKey, manage.tags === "verify"));
 
     /** Resolves when every check passed; fails (at preview when the values are known) listing every problem. */
     const checked = pulumi.all(checks).apply((lists) => {
@@ -414,6 +430,7 @@ export class AwsHaPair extends pulumi.ComponentResource {
         label,
         labelKey,
         tags: labelTags,
+        tagExisting: manage.tags === "apply",
       },
       parent,
     );
@@ -431,6 +448,8 @@ export class AwsHaPair extends pulumi.ComponentResource {
         labelKey,
         label,
         existing: { s3: args.endpoints?.s3EndpointId, ec2: args.endpoints?.ec2EndpointId, sts: args.endpoints?.stsEndpointId },
+        tagExisting: manage.tags === "apply",
+        ...(args.adopt ? { adopt: { s3: args.adopt.s3EndpointId, ec2: args.adopt.ec2EndpointId } } : {}),
         createSts: args.endpoints?.sts ?? false,
       },
       parent,
@@ -476,7 +495,7 @@ export class AwsHaPair extends pulumi.ComponentResource {
           artifactsPrefix: keys.artifactsPrefix,
           ...(kms ? { kmsKeyArn: kms } : {}),
         }));
-      const agentRole = createAgentRole(name, { region, tags: labelTags, policy: policyInputs }, parent);
+      const agentRole = args.existingRoleName !== undefined ? attachToExistingRole(name, args.existingRoleName, policyInputs, parent) : createdRole(createAgentRole(name, { region, tags: labelTags, policy: policyInputs }, parent));
       const bucket = createStateBucket(
         name,
         {
@@ -488,7 +507,8 @@ export class AwsHaPair extends pulumi.ComponentResource {
           region,
           tags: labelTags,
           s3EndpointId: endpoints.s3EndpointId,
-          roleArn: agentRole.role.arn,
+          roleArn: agentRole.roleArn,
+          ...(args.adopt?.stateBucketName !== undefined ? { adoptBucketName: args.adopt.stateBucketName } : {}),
           pairPrefix: keys.prefix,
         },
         parent,
@@ -546,9 +566,9 @@ export class AwsHaPair extends pulumi.ComponentResource {
       uploadOpts,
     );
 
-    this.roleArn = agentRole.role.arn;
-    this.roleName = agentRole.role.name;
-    this.instanceProfileName = pulumi.all([agentRole.instanceProfile.name, agentRole.rolePolicy.id]).apply(([profile]) => profile);
+    this.roleArn = agentRole.roleArn;
+    this.roleName = agentRole.roleName;
+    this.instanceProfileName = agentRole.instanceProfileName;
     this.bucketName = bucket.bucketName;
     this.stateKey = pulumi.output(keys.state);
     this.s3EndpointId = endpoints.s3EndpointId;
@@ -586,6 +606,16 @@ export class AwsHaPair extends pulumi.ComponentResource {
       subnetRouteTables: this.subnetRouteTables,
     });
   }
+}
+
+/** The created role in the shape of an existing one's: the profile name resolves once the policy is attached. */
+function createdRole(role: ReturnType<typeof createAgentRole>) {
+  return {
+    roleArn: role.role.arn,
+    roleName: role.role.name,
+    instanceProfileName: pulumi.all([role.instanceProfile.name, role.rolePolicy.id]).apply(([profile]) => profile),
+    policyDocument: role.policyDocument,
+  };
 }
 
 function agentSection(agent: AwsHaPairAgentArgs) {

@@ -116,9 +116,20 @@ export function subnetRouteTableArgProblems(groups: readonly AwsHaPairSubnetRout
   return problems;
 }
 
-/** The label tag of subnets created in this program: their own args, so checked at preview (preview-checks.ts). */
-export function subnetTagChecks(owner: pulumi.Resource, ownerName: string, groups: readonly AwsHaPairSubnetRouteTableArgs[], label: string, labelKey: string): pulumi.Output<string[]>[] {
-  return groups.flatMap((group, g) =>
+/**
+ * The label tag of the groups' subnets. Subnets of this program: their own args, checked at
+ * preview (preview-checks.ts). Existing subnets in `manage.tags: "verify"` mode (the component
+ * writes no tag): read back with getSubnet, as the component verifies its other existing resources.
+ */
+export function subnetTagChecks(
+  owner: pulumi.Resource,
+  ownerName: string,
+  groups: readonly AwsHaPairSubnetRouteTableArgs[],
+  label: string,
+  labelKey: string,
+  verifyExisting: boolean,
+): pulumi.Output<string[]>[] {
+  const owned = groups.flatMap((group, g) =>
     (group.subnets ?? []).map((subnet, i) =>
       checkWhenKnown(owner, ownerName, `the tags of subnetRouteTables[${g}].subnets[${i}]`, pulumi.all([declared(subnet, "aws.ec2.Subnet"), subnet.tags]), ([subnetName, tags]) =>
         tags?.[labelKey] === label
@@ -127,6 +138,18 @@ export function subnetTagChecks(owner: pulumi.Resource, ownerName: string, group
       ),
     ),
   );
+  const existing = !verifyExisting
+    ? []
+    : groups.flatMap((group, g) =>
+        (group.subnetIds ?? []).map((id, i) =>
+          pulumi.all([id, aws.ec2.getSubnetOutput({ id }, { parent: owner }).tags]).apply(([subnetId, tags]) =>
+            tags?.[labelKey] === label
+              ? []
+              : [`subnetRouteTables[${g}].subnetIds[${i}] (${subnetId}): tag ${labelKey} is ${tags?.[labelKey] === undefined ? "missing" : JSON.stringify(tags[labelKey])}, expected ${JSON.stringify(label)}; set it where the subnet is owned, or let the component write it with manage: { tags: "apply" }`],
+          ),
+        ),
+      );
+  return [...owned, ...existing];
 }
 
 /** Which field of a route names this destination: a prefix list ID, an IPv6 CIDR or an IPv4 CIDR. */
@@ -145,6 +168,8 @@ export interface TwinRouteTablesInputs {
   labelKey: string;
   /** Tags on every table (the label among them). */
   tags: Record<string, string>;
+  /** Put the label on subnets given by ID (manage.tags "apply"); "verify" leaves them to subnetTagChecks. */
+  tagExisting: boolean;
 }
 
 export interface TwinRouteTables {
@@ -188,7 +213,7 @@ export function createTwinRouteTables(name: string, inputs: TwinRouteTablesInput
       ...(group.subnets ?? []).map((subnet) => subnet.id),
       ...(group.subnetIds ?? []).map((id, i) => {
         const where = `subnetRouteTables[${g}].subnetIds[${i}]`;
-        tagById(`${base}-subnet-id-${i}-label`, { resourceId: id, key: inputs.labelKey, value: inputs.label, where, ownedArg: `subnetRouteTables[${g}].subnets`, owner: name }, opts);
+        if (inputs.tagExisting) tagById(`${base}-subnet-id-${i}-label`, { resourceId: id, key: inputs.labelKey, value: inputs.label, where, ownedArg: `subnetRouteTables[${g}].subnets`, owner: name }, opts);
         return pulumi.output(id);
       }),
     ];

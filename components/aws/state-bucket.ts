@@ -8,6 +8,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { adoptOptions } from "./adoption.js";
 import { stateBucketPolicy } from "./policy.js";
 
 export interface StateBucketInputs {
@@ -24,6 +25,8 @@ export interface StateBucketInputs {
   s3EndpointId: pulumi.Input<string>;
   roleArn: pulumi.Input<string>;
   pairPrefix: string;
+  /** An existing bucket the stack adopts (import option, protect): it becomes the stack's, configured as a created one. */
+  adoptBucketName?: string;
 }
 
 export interface StateBucketOutputs {
@@ -61,11 +64,11 @@ export function createStateBucket(name: string, inputs: StateBucketInputs, paren
   const bucket = new aws.s3.Bucket(
     `${name}-state`,
     {
-      ...(inputs.bucketName !== undefined ? { bucket: inputs.bucketName } : { bucketPrefix: bucketPrefixFor(name) }),
+      ...(inputs.adoptBucketName !== undefined ? { bucket: inputs.adoptBucketName } : inputs.bucketName !== undefined ? { bucket: inputs.bucketName } : { bucketPrefix: bucketPrefixFor(name) }),
       forceDestroy: inputs.forceDestroy ?? false,
       tags: { Name: `${name}-state`, ...inputs.tags },
     },
-    opts,
+    adoptOptions(opts, inputs.adoptBucketName),
   );
   const publicAccess = new aws.s3.BucketPublicAccessBlock(
     `${name}-state`,

@@ -43,6 +43,7 @@ export const KINDS = {
   subnet: { prefix: "subnet", codeStem: "InvalidSubnetID", noun: "subnet ID" },
   vpc: { prefix: "vpc", codeStem: "InvalidVpcID", noun: "vpc ID" },
   prefixList: { prefix: "pl", codeStem: "InvalidPrefixListID", noun: "prefix list ID" },
+  vpcEndpoint: { prefix: "vpce", codeStem: "InvalidVpcEndpointId", noun: "VpcEndpoint ID" },
 } as const satisfies Record<string, ResourceKind>;
 
 /** "The networkInterface ID 'eni-…' does not exist" / "The networkInterface IDs 'a, b' do not exist". */

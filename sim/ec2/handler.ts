@@ -15,6 +15,7 @@ import { QueryParams } from "./params.js";
 import { ROUTE_TABLE_ACTIONS } from "./route-tables.js";
 import type { Ec2State } from "./state.js";
 import { TAG_ACTIONS } from "./tags.js";
+import { VPC_ENDPOINT_ACTIONS } from "./vpc-endpoints.js";
 import { VPC_ACTIONS } from "./vpcs.js";
 import type { Ec2World } from "./world.js";
 import { errorXml, successXml } from "./xml.js";
@@ -35,7 +36,7 @@ export interface Ec2Response {
 }
 
 const ACTIONS: ReadonlyMap<string, Ec2Action> = new Map(
-  [...NETWORK_INTERFACE_ACTIONS, ...ADDRESS_ACTIONS, ...ROUTE_TABLE_ACTIONS, ...INSTANCE_ACTIONS, ...TAG_ACTIONS, ...VPC_ACTIONS].map(
+  [...NETWORK_INTERFACE_ACTIONS, ...ADDRESS_ACTIONS, ...ROUTE_TABLE_ACTIONS, ...INSTANCE_ACTIONS, ...TAG_ACTIONS, ...VPC_ACTIONS, ...VPC_ENDPOINT_ACTIONS].map(
     (action) => [action.name, action],
   ),
 );

@@ -34,6 +34,21 @@ export function seedState(topology: Topology, ids: IdGenerator, launchTime: stri
     state.subnets[subnet.id] = { id: subnet.id, vpcId: subnet.vpcId, cidr: subnet.cidr, availabilityZone: subnet.availabilityZone, tags: { ...subnet.tags } };
   }
   for (const list of topology.prefixLists ?? []) state.prefixLists[list.id] = { ...list, cidrs: [...list.cidrs] };
+  if (topology.vpcEndpoints) {
+    state.vpcEndpoints = {};
+    for (const endpoint of topology.vpcEndpoints) {
+      state.vpcEndpoints[endpoint.id] = {
+        id: endpoint.id,
+        vpcId: endpoint.vpcId,
+        serviceName: endpoint.serviceName,
+        type: endpoint.type,
+        routeTableIds: [...(endpoint.routeTableIds ?? [])],
+        subnetIds: [...(endpoint.subnetIds ?? [])],
+        privateDnsEnabled: endpoint.privateDnsEnabled ?? endpoint.type === "Interface",
+        tags: { ...endpoint.tags },
+      };
+    }
+  }
 
   const holderOfIp = new Map<string, string>();
   for (const instance of topology.instances) {

@@ -16,6 +16,8 @@ export interface Ec2State {
   addresses: Record<string, AddressRecord>;
   routeTables: Record<string, RouteTableRecord>;
   prefixLists: Record<string, PrefixListRecord>;
+  /** VPC endpoints (read-only here: DescribeVpcEndpoints, for brownfield discovery). */
+  vpcEndpoints?: Record<string, VpcEndpointRecord>;
   /**
    * Every EIP association ID ever issued. DisassociateAddress is documented as idempotent, so an
    * association that has since been replaced is not "not found" — only one never issued is.
@@ -152,4 +154,15 @@ export function interfacesOfInstance(state: Ec2State, instanceId: string): Netwo
 
 export function primaryIpOf(eni: NetworkInterfaceRecord): string | undefined {
   return eni.privateIps.find((ip) => ip.primary)?.address;
+}
+
+export interface VpcEndpointRecord {
+  id: string;
+  vpcId: string;
+  serviceName: string;
+  type: "Gateway" | "Interface";
+  routeTableIds: string[];
+  subnetIds: string[];
+  privateDnsEnabled: boolean;
+  tags: Tags;
 }

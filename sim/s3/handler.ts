@@ -1,8 +1,8 @@
 /**
  * S3 REST, path-style (`/{bucket}/{key}`: the sim's endpoint is an IP, so there is no
  * virtual-hosted style). Object PUT/GET/HEAD/DELETE with S3's conditional requests, ListObjects
- * (v1 and v2), ListBuckets, CreateBucket/HeadBucket/DeleteBucket, GetBucketVersioning and
- * GetBucketLocation. Errors are S3's XML error documents with S3's statuses.
+ * (v1 and v2), ListBuckets, CreateBucket/HeadBucket/DeleteBucket, GetBucketVersioning,
+ * GetBucketLocation and GetBucketTagging. Errors are S3's XML error documents with S3's statuses.
  */
 import { createHash } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
@@ -72,6 +72,7 @@ export function s3Operation(method: string, rawPath: string, query: URLSearchPar
         case "GET":
           if (query.has("versioning")) return "GetBucketVersioning";
           if (query.has("location")) return "GetBucketLocation";
+          if (query.has("tagging")) return "GetBucketTagging";
           return query.get("list-type") === "2" ? "ListObjectsV2" : "ListObjects";
         default:
           return "Unsupported";
@@ -318,6 +319,11 @@ function handleOperation(store: S3Store, request: S3Request, operation: S3Operat
     case "GetBucketLocation":
       // us-east-1 is answered as an empty LocationConstraint, for historical reasons.
       return xmlResponse({ LocationConstraint: { "@_xmlns": S3_XMLNS, "#text": request.region === "us-east-1" ? "" : request.region } });
+    case "GetBucketTagging": {
+      const tags = Object.entries(target.tags);
+      if (tags.length === 0) throw new S3Error(404, { code: "NoSuchTagSet", message: "The TagSet does not exist", extra: { BucketName: bucket } });
+      return xmlResponse({ Tagging: { "@_xmlns": S3_XMLNS, TagSet: { Tag: tags.map(([Key, Value]) => ({ Key, Value })) } } });
+    }
     case "ListObjects":
       return listObjects(store, bucket, request.query, 1);
     case "ListObjectsV2":

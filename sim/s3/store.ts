@@ -18,6 +18,8 @@ export interface S3Object {
 export interface S3Bucket {
   name: string;
   createdAt: Date;
+  /** The bucket's tag set (GetBucketTagging); brownfield discovery finds the state bucket by its label tag. */
+  tags: Record<string, string>;
   objects: Map<string, S3Object>;
 }
 
@@ -28,14 +30,17 @@ export function etagOf(body: Buffer): string {
 export class S3Store {
   private buckets = new Map<string, S3Bucket>();
 
-  constructor(bucketNames: string[] = []) {
-    for (const name of bucketNames) this.createBucket(name);
+  constructor(buckets: (string | { name: string; tags?: Record<string, string> })[] = []) {
+    for (const entry of buckets) {
+      const bucket = this.createBucket(typeof entry === "string" ? entry : entry.name);
+      if (typeof entry !== "string" && entry.tags) bucket.tags = { ...entry.tags };
+    }
   }
 
   createBucket(name: string): S3Bucket {
     const existing = this.buckets.get(name);
     if (existing) return existing;
-    const bucket: S3Bucket = { name, createdAt: new Date(), objects: new Map() };
+    const bucket: S3Bucket = { name, createdAt: new Date(), objects: new Map(), tags: {} };
     this.buckets.set(name, bucket);
     return bucket;
   }

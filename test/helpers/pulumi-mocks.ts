@@ -44,6 +44,8 @@ export interface RegisteredResource {
   aliasUrns: string[];
   /** What a component registered with registerOutputs (plain values). */
   outputs?: Record<string, any>;
+  /** The `import` resource option (the ID adopted), when set. */
+  importId?: string;
 }
 
 export interface InvokeRecord {
@@ -167,7 +169,7 @@ export class PulumiMockHarness {
   readonly region: string;
   readonly accountId: string;
   private readonly options: MockCloudOptions;
-  private readonly pendingMeta = new Map<string, Pick<RegisteredResource, "parent" | "ignoreChanges" | "dependencies" | "propertyDependencies" | "protect" | "retainOnDelete" | "aliasUrns">>();
+  private readonly pendingMeta = new Map<string, Pick<RegisteredResource, "parent" | "ignoreChanges" | "dependencies" | "propertyDependencies" | "protect" | "retainOnDelete" | "aliasUrns" | "importId">>();
   private readonly hostsUsed = new Map<string, number>();
   /** With captureProgramErrors: what the program failed with, in order. */
   readonly programErrors: Error[] = [];
@@ -277,6 +279,7 @@ export class PulumiMockHarness {
         protect: req.getProtect?.(),
         retainOnDelete: req.getRetainondelete?.(),
         aliasUrns: req.getAliasurnsList?.() ?? [],
+        ...(req.getImportid?.() ? { importId: req.getImportid() } : {}),
       });
       return original(req, (err, response) => {
         if (!err && response) {

@@ -1,0 +1,35 @@
+/**
+ * Whether a route destination lies inside a CIDR (CFE's scopingAddressRanges), IPv4 and IPv6.
+ * A prefix list destination (pl-...) is inside only a range equal to it.
+ */
+import { isIP } from "node:net";
+
+function toBigInt(ip: string): { value: bigint; bits: number } | undefined {
+  const family = isIP(ip);
+  if (family === 4) return { value: ip.split(".").reduce((acc, part) => (acc << 8n) + BigInt(Number(part)), 0n), bits: 32 };
+  if (family !== 6) return undefined;
+  const [head = "", tail] = ip.split("::");
+  const parse = (text: string) => (text === "" ? [] : text.split(":"));
+  const left = parse(head);
+  const right = tail === undefined ? [] : parse(tail);
+  const groups = tail === undefined ? left : [...left, ...Array(8 - left.length - right.length).fill("0"), ...right];
+  return { value: groups.reduce((acc, group) => (acc << 16n) + BigInt(parseInt(group || "0", 16)), 0n), bits: 128 };
+}
+
+function parseCidr(cidr: string): { value: bigint; bits: number; prefix: number } | undefined {
+  const [ip = "", prefixText] = cidr.split("/");
+  const address = toBigInt(ip);
+  if (!address) return undefined;
+  const prefix = prefixText === undefined ? address.bits : Number(prefixText);
+  if (!Number.isInteger(prefix) || prefix < 0 || prefix > address.bits) return undefined;
+  return { ...address, prefix };
+}
+
+export function cidrContains(range: string, destination: string): boolean {
+  if (range === destination) return true;
+  const outer = parseCidr(range);
+  const inner = parseCidr(destination);
+  if (!outer || !inner || outer.bits !== inner.bits || inner.prefix < outer.prefix) return false;
+  const shift = BigInt(outer.bits - outer.prefix);
+  return outer.value >> shift === inner.value >> shift;
+}
