@@ -6,6 +6,7 @@ export * from "./aws/endpoints.js";
 export * from "./aws/state-bucket.js";
 export * from "./aws/iam.js";
 export * from "./aws/source-dest-check.js";
+export * from "./aws/route-tables.js";
 export * from "./aws/delivery.js";
 export * from "./aws/agent-config.js";
 // The contract's types the args and outputs use (runtime/config, built into the package).

@@ -42,6 +42,11 @@ export function buildAgentConfig(topology: Topology, endpoints: SimEndpoints): A
   const routes = pair.routes
     .filter((route) => route.destinations.length > 0)
     .map((route) => ({ routeTableId: route.routeTableId, destinations: [...route.destinations], nextHop: { role: route.nextHopRole } }));
+  const routeTableAssociations = (pair.routeTableAssociations ?? []).map((subnet) => ({
+    subnetId: subnet.subnetId,
+    routeTableIds: { ...subnet.routeTableIds },
+    routes: subnet.routes.map((route) => ({ destinations: [...route.destinations], nextHop: { role: route.nextHopRole } })),
+  }));
   return {
     version: 1,
     cloud: "aws",
@@ -51,6 +56,7 @@ export function buildAgentConfig(topology: Topology, endpoints: SimEndpoints): A
     nodes: { a: nodeConfig(topology, "a"), b: nodeConfig(topology, "b") },
     ...(Object.keys(addresses).length > 0 ? { addresses } : {}),
     ...(routes.length > 0 ? { routes } : {}),
+    ...(routeTableAssociations.length > 0 ? { routeTableAssociations } : {}),
     stateStore: { type: "s3", bucket: pair.stateStore.bucket, key: pair.stateStore.key },
     endpoints: { ec2: endpoints.ec2, s3: endpoints.s3, imds: endpoints.imds },
   };

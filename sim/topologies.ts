@@ -117,6 +117,11 @@ export interface PairTopologyParams {
   routesPerTable: number;
   /** Node b in another AZ (its own subnets): secondary IPs cannot move then. */
   acrossAz?: boolean;
+  /**
+   * Association mode: this many extra subnets, each with a twin route table per node (routes to
+   * that node's internal interface, plus a mirrored gateway route), associated with node a's.
+   */
+  association?: { subnets: number; routesPerSubnet: number };
 }
 
 /** The route destinations of one table: the default route, then distinct /24s. */
@@ -131,7 +136,7 @@ function routeDestination(index: number): string {
  * pair" is `pairTopology({ secondaryIps: 10, elasticIps: 1, routeTables: 3, routesPerTable: 2 })`.
  */
 export function pairTopology(params: PairTopologyParams): Topology {
-  const { secondaryIps, elasticIps, routeTables, routesPerTable, acrossAz = false } = params;
+  const { secondaryIps, elasticIps, routeTables, routesPerTable, acrossAz = false, association } = params;
   if (acrossAz && secondaryIps > 0) {
     throw new Error(`pairTopology: secondaryIps must be 0 when acrossAz is true (a secondary IP cannot move between subnets of different AZs); use elasticIps instead`);
   }
@@ -192,7 +197,31 @@ export function pairTopology(params: PairTopologyParams): Topology {
     routes: Array.from({ length: routesPerTable }, (_, r) => ({ destination: routeDestination(r), networkInterfaceId: eni("a", "internal") })),
     tags: { [LABEL_KEY]: label },
   }));
+  if (association && (association.subnets > 100 || association.routesPerSubnet > 4000 || !Number.isInteger(association.subnets) || !Number.isInteger(association.routesPerSubnet))) {
+    throw new Error("pairTopology: association needs integers within 0..100 subnets and 0..4000 routes per subnet");
+  }
+  const twinSubnets = Array.from({ length: association?.subnets ?? 0 }, (_, i) => ({
+    id: resourceId("subnet", 3, i + 1),
+    tables: { a: resourceId("rtb", 0xa, i + 1), b: resourceId("rtb", 0xb, i + 1) } as Record<NodeId, string>,
+    destinations: Array.from({ length: association?.routesPerSubnet ?? 0 }, (_, r) => routeDestination(r)),
+  }));
+  for (const subnet of twinSubnets) {
+    for (const node of ["a", "b"] as const) {
+      tables.push({
+        id: subnet.tables[node],
+        vpcId,
+        // Identical but for the pair's next hop: the mirrored gateway route is the same in both twins.
+        routes: [
+          ...subnet.destinations.map((destination) => ({ destination, networkInterfaceId: eni(node, "internal") })),
+          { destination: "198.18.0.0/15", gatewayId: resourceId("igw", 2, 1) },
+        ],
+        ...(node === "a" ? { subnetIds: [subnet.id] } : {}),
+        tags: { [LABEL_KEY]: label },
+      });
+    }
+  }
   const subnets = [
+    ...twinSubnets.map((subnet, i) => ({ id: subnet.id, vpcId, cidr: `10.0.${128 + i}.0/24`, availabilityZone: zone.a })),
     { id: subnetOf("a", "external"), vpcId, cidr: "10.0.0.0/20", availabilityZone: zone.a },
     { id: subnetOf("a", "internal"), vpcId, cidr: "10.0.16.0/20", availabilityZone: zone.a },
     ...(acrossAz
@@ -216,7 +245,12 @@ export function pairTopology(params: PairTopologyParams): Topology {
       stateStore: { bucket: "ha-pair-state-bench", key: "ha-pair/bench/state.json" },
       secondaryIps: secondaryIps > 0 ? [{ role: "external", ips: moving }] : [],
       elasticIps: eips.map((eip, i) => ({ allocationId: eip.allocationId, role: "external", privateIp: { a: ownIp("a", i), b: ownIp("b", i) } })),
-      routes: tables.filter((table) => table.routes.length > 0).map((table) => ({ routeTableId: table.id, destinations: table.routes.map((r) => r.destination), nextHopRole: "internal" })),
+      routes: tables
+        .filter((table) => table.routes.length > 0 && !twinSubnets.some((s) => s.tables.a === table.id || s.tables.b === table.id))
+        .map((table) => ({ routeTableId: table.id, destinations: table.routes.map((r) => r.destination), nextHopRole: "internal" })),
+      ...(twinSubnets.length > 0
+        ? { routeTableAssociations: twinSubnets.map((s) => ({ subnetId: s.id, routeTableIds: s.tables, routes: [{ destinations: s.destinations, nextHopRole: "internal" }] })) }
+        : {}),
     },
   };
 }

@@ -113,6 +113,7 @@ const TOPOLOGY_SCHEMA = {
             },
           },
           subnetIds: { type: "array", items: id("subnet") },
+          main: { type: "boolean" },
           tags,
         },
       },
@@ -199,6 +200,27 @@ const TOPOLOGY_SCHEMA = {
             additionalProperties: false,
             required: ["routeTableId", "destinations", "nextHopRole"],
             properties: { routeTableId: id("rtb"), destinations: { type: "array", items: { type: "string" } }, nextHopRole: { type: "string" } },
+          },
+        },
+        routeTableAssociations: {
+          type: "array",
+          items: {
+            type: "object",
+            additionalProperties: false,
+            required: ["subnetId", "routeTableIds", "routes"],
+            properties: {
+              subnetId: id("subnet"),
+              routeTableIds: { type: "object", additionalProperties: false, required: ["a", "b"], properties: { a: id("rtb"), b: id("rtb") } },
+              routes: {
+                type: "array",
+                items: {
+                  type: "object",
+                  additionalProperties: false,
+                  required: ["destinations", "nextHopRole"],
+                  properties: { destinations: { type: "array", items: { type: "string" } }, nextHopRole: { type: "string" } },
+                },
+              },
+            },
           },
         },
       },

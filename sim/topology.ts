@@ -9,7 +9,8 @@ export interface Topology {
   region: string;
   accountId: string;
   vpcs: { id: string; cidr: string; enableDnsSupport?: boolean; enableDnsHostnames?: boolean }[];
-  subnets: { id: string; vpcId: string; cidr: string; availabilityZone: string }[];
+  /** A subnet's tags matter to IAM: ReplaceRouteTableAssociation is authorized on the subnet too. */
+  subnets: { id: string; vpcId: string; cidr: string; availabilityZone: string; tags?: Record<string, string> }[];
   instances: TopologyInstance[];
   elasticIps: TopologyElasticIp[];
   routeTables: TopologyRouteTable[];
@@ -59,6 +60,8 @@ export interface TopologyRouteTable {
   /** The VPC's local route is implied; these are the others. */
   routes: TopologyRoute[];
   subnetIds?: string[];
+  /** The VPC's main route table (subnets without an explicit association use it). */
+  main?: boolean;
   tags?: Record<string, string>;
 }
 
@@ -77,6 +80,8 @@ export interface TopologyPair {
   secondaryIps: { role: string; ips: string[] }[];
   elasticIps: { allocationId: string; role: string; privateIp: Record<NodeId, string> }[];
   routes: { routeTableId: string; destinations: string[]; nextHopRole: string }[];
+  /** Association mode: subnets whose whole route table follows the active node (each node's twin table). */
+  routeTableAssociations?: { subnetId: string; routeTableIds: Record<NodeId, string>; routes: { destinations: string[]; nextHopRole: string }[] }[];
 }
 
 export interface TopologyVpcEndpoint {

@@ -129,6 +129,8 @@ describe("observed state", () => {
       interfaceIds: [a.external?.id, a.internal?.id, b.external?.id, b.internal?.id],
       allocationIds: ["eipalloc-0eeeeeeeeeeeeeee1", "eipalloc-0eeeeeeeeeeeeeee2"],
       routeTableIds: ["rtb-0ccccccccccccccc1", "rtb-0ccccccccccccccc2"],
+      // No association mode in this config: no subnet's table to read.
+      subnetIds: [],
     });
   });
 
@@ -232,10 +234,10 @@ describe("identity document", () => {
 
 describe("AWS_REQUIRED_ACTIONS", () => {
   it("lists every action the provider's call tables name, with the service prefix, and nothing else", () => {
-    const operationActions: OperationAction[] = ["AssignPrivateIpAddresses", "AssociateAddress", "ReplaceRoute"];
+    const operationActions: OperationAction[] = ["AssignPrivateIpAddresses", "AssociateAddress", "ReplaceRoute", "ReplaceRouteTableAssociation"];
     expect(Object.keys(EC2_MUTATING_API).sort()).toEqual([...operationActions].sort());
     expect(AWS_REQUIRED_ACTIONS).toEqual({
-      ec2Mutating: ["ec2:AssignPrivateIpAddresses", "ec2:AssociateAddress", "ec2:ReplaceRoute"],
+      ec2Mutating: ["ec2:AssignPrivateIpAddresses", "ec2:AssociateAddress", "ec2:ReplaceRoute", "ec2:ReplaceRouteTableAssociation"],
       ec2Read: ["ec2:DescribeNetworkInterfaces", "ec2:DescribeAddresses", "ec2:DescribeRouteTables"],
       s3: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
     });

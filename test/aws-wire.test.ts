@@ -336,6 +336,30 @@ describe("DryRun", () => {
   });
 });
 
+describe("DryRun at scale and DryRun that succeeds", () => {
+  it("checks 500 routes of one table with one DryRun ReplaceRoute (IAM decides it on the table), saying how many it stands for", async () => {
+    const ec2 = await serve(() => ({ status: 412, body: ec2Error("DryRunOperation", "Request would have succeeded, but DryRun flag is set.") }));
+    const routes = Array.from({ length: 500 }, (_, i) => ({ ...route, destination: { kind: "ipv4" as const, cidr: `172.16.${i % 256}.${Math.floor(i / 256)}/32` }, target: `rtb-0ccccccccccccccc1 route ${i}` }));
+    const other = { ...route, routeTableId: "rtb-0ccccccccccccccc2", target: "rtb-0ccccccccccccccc2 0.0.0.0/0" };
+    const checks = await provider(config({ endpoints: { ec2: ec2.url } })).checkPermissions([...routes, other], signal());
+    expect(ec2.seen.filter((r) => r.action === "ReplaceRoute")).toHaveLength(2);
+    expect(checks.filter((c) => c.action === "ReplaceRoute")).toEqual([
+      { action: "ReplaceRoute", target: "rtb-0ccccccccccccccc1 route 0 (and 499 more on the same route-table)", allowed: true },
+      { action: "ReplaceRoute", target: "rtb-0ccccccccccccccc2 0.0.0.0/0", allowed: true },
+    ]);
+  });
+
+  it("a DryRun answered with 200 is an error naming the endpoint: that endpoint made the change", async () => {
+    const ec2 = await serve((req) => ({ body: ok(req.action ?? "", "<return>true</return>") }));
+    const checks = await provider(config({ endpoints: { ec2: ec2.url } })).checkPermissions([route], signal());
+    const replace = checks.find((c) => c.action === "ReplaceRoute");
+    expect(replace?.allowed).toBe(false);
+    expect(replace?.detail).toContain(`The EC2 endpoint ${ec2.url} answered a DryRun ReplaceRoute with success (HTTP 200)`);
+    expect(replace?.detail).toContain("has really made the change");
+    expect(checks.find((c) => c.action === "DescribeRouteTables")?.detail).toContain("answered a DryRun DescribeRouteTables with success");
+  });
+});
+
 describe("AssignPrivateIpAddresses permission check (the API has no DryRun)", () => {
   it("asks the interface to take its own primary IP without reassignment, so nothing can move", async () => {
     const ec2 = await serve((req) => {

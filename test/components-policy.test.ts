@@ -14,6 +14,7 @@ const inputs: PairPolicyInputs = {
   networkInterfaceIds: ["eni-0b00000000000000a", "eni-0a00000000000000a"],
   allocationIds: ["eipalloc-0000000000000000a"],
   routeTableIds: ["rtb-0000000000000000a"],
+  routeTableAssociations: { subnetIds: ["subnet-0000000000000000a"], routeTableIds: ["rtb-0000000000000000d", "rtb-0000000000000000c"] },
   bucket: "edge-state",
   stateKey: "ha-pair/edge/state.json",
   artifactsPrefix: "ha-pair/edge/agent",
@@ -47,6 +48,27 @@ describe("pairIamPolicy", () => {
       Resource: ["arn:aws:ec2:us-east-1:123456789012:route-table/rtb-0000000000000000a"],
       Condition: tagCondition,
     });
+    // Association mode: the twins and the subnets only; ReplaceRoute is not granted on the twins (their routes never change).
+    expect(sid("PairOnlyReplaceRouteTableAssociation")).toEqual({
+      Sid: "PairOnlyReplaceRouteTableAssociation",
+      Effect: "Allow",
+      Action: ["ec2:ReplaceRouteTableAssociation"],
+      Resource: [
+        "arn:aws:ec2:us-east-1:123456789012:route-table/rtb-0000000000000000c",
+        "arn:aws:ec2:us-east-1:123456789012:route-table/rtb-0000000000000000d",
+        "arn:aws:ec2:us-east-1:123456789012:subnet/subnet-0000000000000000a",
+      ],
+      Condition: tagCondition,
+    });
+  });
+
+  it("grants ReplaceRouteTableAssociation only with both twins and subnets, never on a per-route table, and no action on a subnet but that one", () => {
+    const perRouteOnly = pairIamPolicy({ ...inputs, routeTableAssociations: undefined });
+    expect(perRouteOnly.Statement.find((s) => s.Sid === "PairOnlyReplaceRouteTableAssociation")).toBeUndefined();
+    const noSubnets = pairIamPolicy({ ...inputs, routeTableAssociations: { subnetIds: [], routeTableIds: ["rtb-0000000000000000c"] } });
+    expect(noSubnets.Statement.find((s) => s.Sid === "PairOnlyReplaceRouteTableAssociation")).toBeUndefined();
+    const onSubnets = policy.Statement.filter((s) => [s.Resource].flat().some((arn) => String(arn).includes(":subnet/")));
+    expect(onSubnets.map((s) => s.Action)).toEqual([["ec2:ReplaceRouteTableAssociation"]]);
   });
 
   it("covers every mutating action the agent calls, and allows no action but those on '*' except the Describe calls", () => {
@@ -124,6 +146,7 @@ describe("pairIamPolicy", () => {
       AssignPrivateIpAddresses: { action: "AssignPrivateIpAddresses", networkInterfaceId: "eni-1", privateIps: ["10.0.0.1"] },
       AssociateAddress: { action: "AssociateAddress", allocationId: "eipalloc-1", networkInterfaceId: "eni-1", privateIp: "10.0.0.1" },
       ReplaceRoute: { action: "ReplaceRoute", routeTableId: "rtb-1", destination: { kind: "ipv4", cidr: "0.0.0.0/0" }, networkInterfaceId: "eni-1" },
+      ReplaceRouteTableAssociation: { action: "ReplaceRouteTableAssociation", subnetId: "subnet-1", routeTableId: "rtb-1", fromRouteTableId: "rtb-2" },
     } as const;
     for (const [action, types] of Object.entries(EC2_MUTATING_RESOURCE_TYPES)) {
       const arns = operationArns(samples[action as keyof typeof samples] as never, "us-east-1", "123456789012");

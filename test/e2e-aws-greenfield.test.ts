@@ -15,6 +15,7 @@
  * verification reads (DescribeAddresses, DescribeRouteTables), without which their removal let
  * every mutation land and the failover end unverified.
  */
+import { CreateRouteCommand, EC2Client } from "@aws-sdk/client-ec2";
 import { S3Client, GetObjectCommand } from "@aws-sdk/client-s3";
 import { afterEach, describe, expect, it } from "vitest";
 import type { AgentConfig, NodeId } from "../runtime/config/types.js";
@@ -23,6 +24,7 @@ import { failover } from "../runtime/core/executor.js";
 import { planOperations } from "../runtime/core/operations.js";
 import { planFailover } from "../runtime/core/planner.js";
 import { startAwsSim, type PolicyDocument, type PolicyStatement } from "../sim/index.js";
+import type { RouteMode } from "../components/index.js";
 import { createGreenfield, type GreenfieldMode } from "../stacks/aws-greenfield/program.js";
 import { useSimEnvironment } from "../tools/sim-env.js";
 import { agentOn, type AwsSim } from "./helpers/aws-sim.js";
@@ -34,6 +36,7 @@ const MODES = ["same-az", "across-az"] as const satisfies readonly GreenfieldMod
 
 interface Built {
   mode: GreenfieldMode;
+  routeMode: RouteMode;
   resources: RegisteredResource[];
   config: AgentConfig;
   policy: PolicyDocument;
@@ -42,20 +45,22 @@ interface Built {
 }
 
 /** `pulumi up` of the greenfield program under the mocks, and its translation. */
-async function build(mode: GreenfieldMode): Promise<Built> {
+async function build(mode: GreenfieldMode, routeMode: RouteMode = "per-route"): Promise<Built> {
   const h = new PulumiMockHarness({ preview: false });
-  const stack = await h.run(() => createGreenfield({ label: "gf", mode }));
+  const stack = await h.run(() => createGreenfield({ label: "gf", mode, routeMode }));
   const config = JSON.parse(await resolve(stack.pair.agentConfig)) as AgentConfig;
   const policy = JSON.parse(await resolve(stack.pair.policyDocument)) as PolicyDocument;
   const roleName = await resolve(stack.pair.roleName);
   await h.finish();
   const translation = await stackToTopology(h.resources, config, { region: h.region, accountId: h.accountId });
-  return { mode, resources: h.resources, config, policy, translation, roleName };
+  return { mode, routeMode, resources: h.resources, config, policy, translation, roleName };
 }
 
 // Built once per mode at collection (one program run at a time: the mocks are process-global),
 // so the removal cases below come from the policy the stack really generates.
 const built: Record<GreenfieldMode, Built> = { "same-az": await build("same-az"), "across-az": await build("across-az") };
+// Association mode (issue 10): the app subnets on AwsHaPair's twin tables.
+const builtAssociation: Record<GreenfieldMode, Built> = { "same-az": await build("same-az", "association"), "across-az": await build("across-az", "association") };
 
 let sim: AwsSim | undefined;
 afterEach(async () => {
@@ -94,6 +99,9 @@ function itemsInWorld(s: AwsSim, config: AgentConfig): { item: string; node: Nod
       const found = state.routeTables[route.routeTableId]!.routes.find((r) => r.destination.kind !== "prefixList" && r.destination.cidr === destination);
       items.push({ item: `route ${route.routeTableId} ${destination}`, node: holder((n) => found?.target.kind === "networkInterface" && found.target.networkInterfaceId === eni(n, route.nextHop.role)) });
     }
+  }
+  for (const entry of config.routeTableAssociations ?? []) {
+    items.push({ item: `subnet ${entry.subnetId}`, node: holder((n) => state.routeTables[entry.routeTableIds[n]]!.associations.some((a) => a.subnetId === entry.subnetId)) });
   }
   return items;
 }
@@ -249,66 +257,190 @@ describe.each(MODES)("aws-greenfield (%s) in the simulated cloud", (mode) => {
   });
 
   // Every Allow statement, and each action of a multi-action statement, removed in turn.
-  const cases = statements(b.policy)
-    .filter((s) => s.Effect === "Allow")
-    .flatMap((statement) => actionsOf(statement).map((action) => ({ sid: statement.Sid!, action, need: needOf(b, statement, action) })));
+  it.each(removalCases(b))("without $action (statement $sid), needed by: $need", (removal) => removedPermission(b, removal));
+});
 
-  it.each(cases)("without $action (statement $sid), needed by: $need", async ({ sid, action, need }) => {
-    const statement = statements(b.policy).find((s) => s.Sid === sid)!;
-    const s = await startStackSim(b, [without(b.policy, sid, action)]);
-    const { bucket, key } = b.config.stateStore;
-    const before = JSON.stringify(s.world.state);
+describe.each(MODES)("aws-greenfield (%s) in association mode, in the simulated cloud", (mode) => {
+  const b = builtAssociation[mode];
+  const { topology } = b.translation;
+  const entries = b.config.routeTableAssociations ?? [];
+  const twin = (node: NodeId) => topology.routeTables.find((t) => t.id === entries[0]!.routeTableIds[node])!;
+  const twinResource = (node: NodeId) => b.resources.find((r) => r.type === T.routeTable && r.id === entries[0]!.routeTableIds[node])!;
 
+  it("translates the twin tables: one per node, identical but for the default route's next hop; every app subnet labelled and on node a's twin; no per-route table", () => {
+    const appSubnets = b.resources.filter((r) => r.type === T.subnet && r.name.includes("-app-")).map((r) => r.id!);
+    expect(appSubnets).toHaveLength(mode === "same-az" ? 1 : 2);
+    expect(b.config.routes).toBeUndefined();
+    expect(entries.map((e) => e.subnetId).sort()).toEqual([...appSubnets].sort());
+    for (const entry of entries) {
+      expect(entry.routeTableIds).toEqual(entries[0]!.routeTableIds);
+      expect(entry.routes).toEqual([{ destinations: ["0.0.0.0/0"], nextHop: { role: "internal" } }]);
+    }
+    // mgmt, external and the two twins: the per-route app table is not built.
+    expect(topology.routeTables).toHaveLength(4);
+    for (const node of ["a", "b"] as const) {
+      expect(twin(node).routes).toEqual([{ destination: "0.0.0.0/0", networkInterfaceId: b.config.nodes[node].interfaces.internal!.id }]);
+      expect(twin(node).tags).toMatchObject({ f5_cloud_failover_label: "gf" });
+    }
+    expect([...(twin("a").subnetIds ?? [])].sort()).toEqual([...appSubnets].sort());
+    expect(twin("b").subnetIds ?? []).toEqual([]);
+    for (const id of appSubnets) expect(topology.subnets.find((s) => s.id === id)!.tags).toMatchObject({ f5_cloud_failover_label: "gf" });
+    // The association the agent takes over is declared with ignoreChanges on its table.
+    for (const r of b.resources.filter((r) => r.type === T.routeTableAssociation && r.inputs.routeTableId === twin("a").id)) expect(r.ignoreChanges).toEqual(["routeTableId"]);
+    const notModelled = b.translation.notModelled.map((r) => r.type);
+    expect(b.translation.translated.length + notModelled.length).toBe(b.resources.length);
+  });
+
+  it("the generated policy grants ReplaceRouteTableAssociation on exactly the app subnets and both twins, ReplaceRoute on nothing, and covers exactly what the config moves", () => {
+    expect(b.translation.identityPolicies).toEqual({ [b.roleName]: [b.policy] });
+    expect(policyDisagreements(b.policy, b.translation, b.config)).toEqual([]);
+    const arn = (type: string, id: string) => `arn:aws:ec2:us-east-1:123456789012:${type}/${id}`;
+    const grant = statements(b.policy).find((st) => st.Sid === "PairOnlyReplaceRouteTableAssociation")!;
+    expect(resourcesOf(grant)).toEqual(
+      [...[twin("a").id, twin("b").id].map((id) => arn("route-table", id)), ...entries.map((e) => arn("subnet", e.subnetId))].sort(),
+    );
+    expect(grant.Condition).toEqual({ StringEquals: { "aws:ResourceTag/f5_cloud_failover_label": "gf" } });
+    expect(statements(b.policy).flatMap(actionsOf)).not.toContain("ec2:ReplaceRoute");
+  });
+
+  it("under the generated policy, a new pair fails over a→b and b→a by association swaps; preflight passes; every subnet and address on the active node", async () => {
+    const s = await startStackSim(b);
+    expect(itemsInWorld(s, b.config).every((i) => i.node === "a")).toBe(true);
     const check = await preflight(b, s, "b");
-    const failing = check.checks.filter((c) => c.status === "fail");
+    expect(check.checks.filter((c) => c.status === "fail")).toEqual([]);
+    for (const node of ["b", "a"] as const) {
+      const agent = agentOn(s, node, configFor(b, s, node));
+      const report = await failover(agent.config, node, agent.provider, { recorder: agent.recorder });
+      expect({ outcome: report.outcome, error: report.error }).toEqual({ outcome: "converged", error: undefined });
+      expect(report.apiCallsByAction.ReplaceRouteTableAssociation).toBe(entries.length);
+      expect(report.apiCallsByAction.ReplaceRoute ?? 0).toBe(0);
+      const items = itemsInWorld(s, b.config);
+      expect(items.filter((i) => i.item.startsWith("subnet "))).toHaveLength(entries.length);
+      expect(items.filter((i) => i.node !== node)).toEqual([]);
+    }
+    expect(JSON.parse(s.s3.getObjectText(b.config.stateStore.bucket, b.config.stateStore.key)!)).toMatchObject({ activeNode: "a", generation: 2 });
+  });
+
+  it("a grant of the twins without the subnets is refused by preflight naming a subnet, and the failover moves nothing", async () => {
+    const narrowed: PolicyDocument = {
+      ...b.policy,
+      Statement: statements(b.policy).map((st) => (st.Sid === "PairOnlyReplaceRouteTableAssociation" ? { ...st, Resource: resourcesOf(st).filter((a) => !a.includes(":subnet/")) } : st)),
+    };
+    const s = await startStackSim(b, [narrowed]);
+    const before = JSON.stringify(s.world.state);
+    const failing = (await preflight(b, s, "b")).checks.filter((c) => c.status === "fail");
+    expect(failing.length).toBeGreaterThan(0);
+    const named = failing.map((c) => namedPermission(c.detail));
+    expect(named.every((n) => n?.permission === "ec2:ReplaceRouteTableAssociation" && entries.some((e) => n.resource.endsWith(`:subnet/${e.subnetId}`)))).toBe(true);
     const agent = agentOn(s, "b", configFor(b, s, "b"));
     const report = await failover(agent.config, "b", agent.provider, { recorder: agent.recorder });
-    const after = JSON.stringify(s.world.state);
+    expect(report.outcome).toBe("failed");
+    expect(JSON.stringify(s.world.state)).toBe(before);
+  });
 
-    if (need === "failover") {
-      // Preflight names exactly the missing permission: this action, on a resource of the removed statement.
-      expect(check.code).toBe(1);
-      expect(failing.length).toBeGreaterThan(0);
-      const named = failing.map((c) => ({ check: c.name, ...namedPermission(c.detail) }));
-      const resources = resourcesOf(statement);
-      for (const n of named) {
-        expect(n.permission, JSON.stringify(n)).toBe(action);
-        expect(resources, JSON.stringify(n)).toContain(n.resource);
-      }
-      console.info(`[${mode}] without ${action} (${sid}): preflight ${named.map((n) => `${n.check}: ${n.permission} on ${n.resource}`).join("; ")}`);
-      // The failover fails cleanly: nothing moved, nothing fenced.
-      expect(report.outcome).toBe("failed");
-      expect(JSON.stringify(report.error)).toContain(action);
-      if (action.startsWith("ec2:")) {
-        expect(report.error?.code).toBe("MissingPermission");
-        expect(report.missingPermissions?.length).toBeGreaterThan(0);
-        expect(report.missingPermissions?.every((p) => p.permission === action)).toBe(true);
-      }
-      expect(after).toBe(before);
-      expect(s.s3.getObject(bucket, key)).toBeUndefined();
-      expect(itemsInWorld(s, b.config).every((i) => i.node === "a")).toBe(true);
-    } else {
-      // Not needed to fail over: preflight passes and the failover converges; what needs it is shown here.
-      expect(failing).toEqual([]);
-      expect(report.outcome).toBe("converged");
-      expect(itemsInWorld(s, b.config).every((i) => i.node === "b")).toBe(true);
-      if (need === "reset") {
-        const file = tempFile("config.json", configFor(b, s, "b"));
-        const reset = await runCli(["reset", "--config", file, "--force", "--json"], cleanEnv());
-        expect(reset.code).not.toBe(0);
-        expect(reset.stdout + reset.stderr).toContain(`s3:DeleteObject`);
-        expect(s.s3.getObject(bucket, key)).toBeDefined();
-        console.info(`[${mode}] without ${action} (${sid}): failover unaffected; \`ha-pair reset\` refused (s3:DeleteObject)`);
-      } else if (need === "boot") {
-        expect(await bootRead(b, s)).toMatch(/^denied: .*s3:GetObject/);
-        console.info(`[${mode}] without ${action} (${sid}): failover unaffected; the boot read of agent/config.json refused`);
-      } else {
-        // FINDING when it shows: a mutating action granted that this mode's failover never calls.
-        console.warn(`[${mode}] FINDING: ${action} (${sid}) is granted but no planned operation calls it`);
-      }
-    }
+  it("preflight checks the stack's twins: identical after up; a route added to node b's twin only is named, with the subnets it would break", async () => {
+    const s = await startStackSim(b);
+    const twinCheck = async () => (await preflight(b, s, "b")).checks.filter((c) => c.name === "twin route tables");
+    expect((await twinCheck()).map((c) => c.status)).toEqual(["ok"]);
+    // Someone adds a route to one twin only, outside the stack (the operator's allow-all sim user).
+    const ec2 = new EC2Client({ endpoint: s.endpoint, region: s.region, credentials: s.credentials, maxAttempts: 1 });
+    await ec2.send(new CreateRouteCommand({ RouteTableId: twin("b").id, DestinationCidrBlock: "10.99.0.0/16", NetworkInterfaceId: b.config.nodes.b.interfaces.internal!.id }));
+    ec2.destroy();
+    const drift = await twinCheck();
+    expect(drift.map((c) => c.status)).toContain("fail");
+    const detail = drift.map((c) => c.detail).join("\n");
+    expect(detail).toContain("10.99.0.0/16");
+    for (const entry of entries) expect(detail).toContain(entry.subnetId);
+  });
+
+  // Every Allow statement's actions removed in turn: without ReplaceRouteTableAssociation preflight names it on a twin or a subnet, and nothing moves.
+  it.each(removalCases(b))("without $action (statement $sid), needed by: $need", (removal) => removedPermission(b, removal));
+
+  it("the translator refuses twins that drifted apart, a twin pointing at the other node, and an unlabelled subnet, naming each", async () => {
+    const region = { region: "us-east-1", accountId: "123456789012" };
+    const edit = (id: string | undefined, change: (r: RegisteredResource) => RegisteredResource) => b.resources.map((r) => (r.id === id ? change(r) : r));
+    const refusal = (resources: RegisteredResource[]) => stackToTopology(resources, b.config, region).then(() => "accepted", (err: Error) => err.message);
+    const b0 = twinResource("b");
+    const igw = b.resources.find((r) => r.type === T.igw)!.id!;
+    const drifted = edit(b0.id, (r) => ({ ...r, inputs: { ...r.inputs, routes: [...r.inputs.routes, { cidrBlock: "10.99.0.0/16", gatewayId: igw }] } }));
+    expect(await refusal(drifted)).toContain(`the twins differ beyond the pair's next hops: only in ${twin("a").id}: -; only in ${twin("b").id}: {"destination":"10.99.0.0/16","gatewayId":"${igw}"}`);
+    const crossed = edit(b0.id, (r) => ({ ...r, inputs: { ...r.inputs, routes: [{ cidrBlock: "0.0.0.0/0", networkInterfaceId: b.config.nodes.a.interfaces.internal!.id }] } }));
+    expect(await refusal(crossed)).toContain(`node b's twin ${twin("b").id} routes 0.0.0.0/0 to ${b.config.nodes.a.interfaces.internal!.id}, not to node b's internal interface ${b.config.nodes.b.interfaces.internal!.id}`);
+    const subnetId = entries[0]!.subnetId;
+    const unlabelled = edit(subnetId, (r) => ({ ...r, inputs: { ...r.inputs, tags: { Name: "app" } } }));
+    expect(await refusal(unlabelled)).toContain(`subnet ${subnetId} lacks the tag f5_cloud_failover_label=gf`);
   });
 });
+
+interface Removal {
+  sid: string;
+  action: string;
+  need: Need;
+}
+
+/** Every Allow statement's actions, one at a time. */
+function removalCases(b: Built): Removal[] {
+  return statements(b.policy)
+    .filter((s) => s.Effect === "Allow")
+    .flatMap((statement) => actionsOf(statement).map((action) => ({ sid: statement.Sid!, action, need: needOf(b, statement, action) })));
+}
+
+/** The stack's own policy without one action: preflight names it and nothing moves, or (not needed to fail over) the failover converges and what needs it is shown. */
+async function removedPermission(b: Built, { sid, action, need }: Removal): Promise<void> {
+  const statement = statements(b.policy).find((s) => s.Sid === sid)!;
+  const s = await startStackSim(b, [without(b.policy, sid, action)]);
+  const { bucket, key } = b.config.stateStore;
+  const before = JSON.stringify(s.world.state);
+
+  const check = await preflight(b, s, "b");
+  const failing = check.checks.filter((c) => c.status === "fail");
+  const agent = agentOn(s, "b", configFor(b, s, "b"));
+  const report = await failover(agent.config, "b", agent.provider, { recorder: agent.recorder });
+  const after = JSON.stringify(s.world.state);
+
+  if (need === "failover") {
+    // Preflight names exactly the missing permission: this action, on a resource of the removed statement.
+    expect(check.code).toBe(1);
+    expect(failing.length).toBeGreaterThan(0);
+    const named = failing.map((c) => ({ check: c.name, ...namedPermission(c.detail) }));
+    const resources = resourcesOf(statement);
+    for (const n of named) {
+      expect(n.permission, JSON.stringify(n)).toBe(action);
+      expect(resources, JSON.stringify(n)).toContain(n.resource);
+    }
+    console.info(`[${b.mode}, ${b.routeMode}] without ${action} (${sid}): preflight ${named.map((n) => `${n.check}: ${n.permission} on ${n.resource}`).join("; ")}`);
+    // The failover fails cleanly: nothing moved, nothing fenced.
+    expect(report.outcome).toBe("failed");
+    expect(JSON.stringify(report.error)).toContain(action);
+    if (action.startsWith("ec2:")) {
+      expect(report.error?.code).toBe("MissingPermission");
+      expect(report.missingPermissions?.length).toBeGreaterThan(0);
+      expect(report.missingPermissions?.every((p) => p.permission === action)).toBe(true);
+    }
+    expect(after).toBe(before);
+    expect(s.s3.getObject(bucket, key)).toBeUndefined();
+    expect(itemsInWorld(s, b.config).every((i) => i.node === "a")).toBe(true);
+  } else {
+    // Not needed to fail over: preflight passes and the failover converges; what needs it is shown here.
+    expect(failing).toEqual([]);
+    expect(report.outcome).toBe("converged");
+    expect(itemsInWorld(s, b.config).every((i) => i.node === "b")).toBe(true);
+    if (need === "reset") {
+      const file = tempFile("config.json", configFor(b, s, "b"));
+      const reset = await runCli(["reset", "--config", file, "--force", "--json"], cleanEnv());
+      expect(reset.code).not.toBe(0);
+      expect(reset.stdout + reset.stderr).toContain(`s3:DeleteObject`);
+      expect(s.s3.getObject(bucket, key)).toBeDefined();
+      console.info(`[${b.mode}, ${b.routeMode}] without ${action} (${sid}): failover unaffected; \`ha-pair reset\` refused (s3:DeleteObject)`);
+    } else if (need === "boot") {
+      expect(await bootRead(b, s)).toMatch(/^denied: .*s3:GetObject/);
+      console.info(`[${b.mode}, ${b.routeMode}] without ${action} (${sid}): failover unaffected; the boot read of agent/config.json refused`);
+    } else {
+      // FINDING when it shows: a mutating action granted that this mode's failover never calls.
+      console.warn(`[${b.mode}, ${b.routeMode}] FINDING: ${action} (${sid}) is granted but no planned operation calls it`);
+    }
+  }
+}
 
 /** What a node does at boot: read its config from the bucket with the instance role (node a's IMDS). */
 async function bootRead(b: Built, s: AwsSim): Promise<string> {

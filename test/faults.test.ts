@@ -24,7 +24,8 @@ describe("failover under faults", () => {
       topology: pairTopology({ secondaryIps: 4, elasticIps: 1, routeTables: 6, routesPerTable: 10 }),
       faults: { throttle: { mutating: { burst: 20, refillPerSecond: 40 }, nonMutating: { burst: 100, refillPerSecond: 20 } } },
     });
-    const { provider, recorder, config } = agentOn(sim, "b");
+    // Unpaced, so that the storm happens (paced to the bucket, the calls would not be throttled at all).
+    const { provider, recorder, config } = agentOn(sim, "b", { ...sim.agentConfig(), throttling: { pace: false } });
     const report = await failover(config, "b", provider, { recorder });
     expect(report.converged).toBe(true);
     expect(sim.calls.some((c) => c.status === 503)).toBe(true);

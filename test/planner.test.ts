@@ -62,11 +62,11 @@ describe("planFailover", () => {
     expect(routes[1]).toMatchObject({ destination: { kind: "prefixList", prefixListId: "pl-0123456789abcdef0" }, networkInterfaceId: "eni-0aaaaaaaaaaaaaa02" });
   });
 
-  it("puts everything in one wave except an EIP that follows a moving IP, which waits for it", () => {
+  it("puts everything in one wave; an EIP on a moving IP follows it, so its AssociateAddress is only a follow-up", () => {
     const plan = planFailover(config, "b");
-    expect(plan.waves).toHaveLength(2);
-    expect(plan.waves[1]).toEqual([expect.objectContaining({ action: "AssociateAddress", allocationId: "eipalloc-0eeeeeeeeeeeeeee2" })]);
-    expect(plan.waves[0]!.map((op) => op.action)).not.toContain(undefined);
+    expect(plan.waves).toHaveLength(1);
+    expect(plan.followUps).toEqual([expect.objectContaining({ action: "AssociateAddress", allocationId: "eipalloc-0eeeeeeeeeeeeeee2" })]);
+    expect(plan.waves[0]!.some((op) => op.action === "AssociateAddress" && op.allocationId === "eipalloc-0eeeeeeeeeeeeeee2")).toBe(false);
     expect(planOperations(plan)).toHaveLength(2 + 2 + 3);
   });
 

@@ -5,14 +5,15 @@
  * rule to the same resources must then be caught, so "clean" cannot mean "saw nothing".
  */
 import { describe, expect, it } from "vitest";
+import type { RouteMode } from "../components/index.js";
 import { createGreenfield, type GreenfieldMode } from "../stacks/aws-greenfield/program.js";
 import { policies } from "../policies/policies.js";
 import { fromRegisteredResources, runPolicies } from "../policies/testing/harness.js";
 import { PulumiMockHarness, resolve, type RegisteredResource } from "./helpers/pulumi-mocks.js";
 
-async function greenfield(mode: GreenfieldMode, preview: boolean): Promise<RegisteredResource[]> {
+async function greenfield(mode: GreenfieldMode, preview: boolean, routeMode: RouteMode = "per-route"): Promise<RegisteredResource[]> {
   const harness = new PulumiMockHarness({ preview });
-  const stack = await harness.run(() => createGreenfield({ label: "edge", mode }));
+  const stack = await harness.run(() => createGreenfield({ label: "edge", mode, routeMode }));
   // Everything the program builds hangs off the agent config and the instances.
   await resolve(stack.pair.agentConfig);
   await resolve(stack.instances.b.id);
@@ -46,6 +47,26 @@ describe("policy pack on the greenfield stack", () => {
       expect(result.unchecked).toEqual([]);
     });
   }
+
+  it("association mode (twin tables; ReplaceRouteTableAssociation on the pair's subnets and twins): every rule reports nothing; a subnet outside the pair in that grant is caught", async () => {
+    for (const mode of ["same-az", "across-az"] as const) {
+      const records = await greenfield(mode, false, "association");
+      expect(records.filter((r) => r.type === "aws:ec2/routeTableAssociation:RouteTableAssociation" && r.ignoreChanges.includes("routeTableId"))).toHaveLength(mode === "same-az" ? 1 : 2);
+      const result = await runPolicies(policies, fromRegisteredResources(records));
+      expect(result.violations).toEqual([]);
+      expect(result.unchecked).toEqual([]);
+    }
+    const foreign = "arn:aws:ec2:us-east-1:123456789012:subnet/subnet-0ffffffffffffffff";
+    const widened = mutate(await greenfield("same-az", false, "association"), (r) => r.type === "aws:iam/rolePolicy:RolePolicy", (s) => {
+      const doc = JSON.parse(s.policy);
+      const grant = doc.Statement.find((st: { Sid?: string }) => st.Sid === "PairOnlyReplaceRouteTableAssociation");
+      grant.Resource = [...grant.Resource, foreign];
+      return { ...s, policy: JSON.stringify(doc) };
+    });
+    const caught = await runPolicies(policies, fromRegisteredResources(widened));
+    expect(caught.violations.map((v) => v.policy)).toEqual(["aws-least-privilege"]);
+    expect(caught.violations[0]!.message).toContain(`on ${foreign}, which is not a resource of`);
+  });
 
   it("same-az, as in pulumi preview: nothing reported", async () => {
     const result = await runPolicies(policies, fromRegisteredResources(await greenfield("same-az", true)));

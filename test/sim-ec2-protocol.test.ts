@@ -171,11 +171,13 @@ describe("EC2 Query protocol", () => {
       [
         "AssignPrivateIpAddresses",
         "AssociateAddress",
+        "AssociateRouteTable",
         "CreateRoute",
         "CreateTags",
         "DeleteRoute",
         "DeleteTags",
         "DisassociateAddress",
+        "DisassociateRouteTable",
         "ModifyNetworkInterfaceAttribute",
         "ReplaceRoute",
         "ReplaceRouteTableAssociation",

@@ -21,6 +21,24 @@ export interface ResolvedInterface {
   privateIp?: string;
 }
 
+/** One subnet of association mode: each node's twin table, and the pair's routes in them. */
+export interface ResolvedSubnetRouteTable {
+  subnetId: string;
+  routeTableIds: TwinRouteTableIds;
+  routes: ResolvedTwinRoute[];
+}
+
+/** Named types, not Record<NodeId, ...> or literals: the plugin's schema (an output) takes only named interfaces. */
+export interface TwinRouteTableIds {
+  a: string;
+  b: string;
+}
+
+export interface ResolvedTwinRoute {
+  destinations: string[];
+  nextHopRole: string;
+}
+
 export interface ResolvedPair {
   label: string;
   region: string;
@@ -30,6 +48,8 @@ export interface ResolvedPair {
   secondaryIps: { role: string; ips: string[] }[];
   elasticIps: { allocationId: string; publicIp?: string; role: string; privateIp: Record<NodeId, string> }[];
   routes: { routeTableId: string; destinations: string[]; nextHopRole: string }[];
+  /** Association mode: each subnet and its twin tables (route-tables.ts). */
+  routeTableAssociations?: ResolvedSubnetRouteTable[];
   bucket: string;
   stateKey: string;
   kmsKeyArn?: string;
@@ -71,6 +91,15 @@ export function buildAgentConfig(pair: ResolvedPair): AgentConfig {
     ...(Object.keys(addresses).length > 0 ? { addresses } : {}),
     ...(pair.routes.length > 0
       ? { routes: pair.routes.map((r) => ({ routeTableId: r.routeTableId, destinations: [...r.destinations], nextHop: { role: r.nextHopRole } })) }
+      : {}),
+    ...(pair.routeTableAssociations && pair.routeTableAssociations.length > 0
+      ? {
+          routeTableAssociations: pair.routeTableAssociations.map((s) => ({
+            subnetId: s.subnetId,
+            routeTableIds: { a: s.routeTableIds.a, b: s.routeTableIds.b },
+            routes: s.routes.map((r) => ({ destinations: [...r.destinations], nextHop: { role: r.nextHopRole } })),
+          })),
+        }
       : {}),
     stateStore: { type: "s3", bucket: pair.bucket, key: pair.stateKey },
     ...(pair.endpoints?.ec2 ? { endpoints: { ec2: pair.endpoints.ec2 } } : {}),

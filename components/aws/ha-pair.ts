@@ -16,13 +16,14 @@ import * as pulumi from "@pulumi/pulumi";
 import { existsSync } from "node:fs";
 import { NODE_IDS, type NodeId, type TimeBudgets } from "../../runtime/config/index.js";
 import { attachToExistingRole, manageModes, verifyExistingInterface, verifyExistingLabel, type AwsHaPairAdoptArgs, type AwsHaPairManageArgs } from "./adoption.js";
-import { buildCfeDeclaration, validatedAgentConfig, type ResolvedPair } from "./agent-config.js";
+import { buildCfeDeclaration, validatedAgentConfig, type ResolvedPair, type ResolvedSubnetRouteTable } from "./agent-config.js";
 import { DEFAULT_AGENT_BUNDLE, agentInstallScript, agentUserData, bigipTriggerSnippet, keepalivedTrigger, pairObjectKeys, systemdUnit } from "./delivery.js";
 import { createEndpoints, vpcDnsProblem } from "./endpoints.js";
 import { createAgentRole } from "./iam.js";
 import { checkWhenKnown, declared } from "./preview-checks.js";
 import type { PairPolicyInputs } from "./policy.js";
 import { awsProviderOf, awsProviderSettings, sourceDestCheckConnection } from "./provider-settings.js";
+import { associationGrant, createTwinRouteTables, routeModeProblems, subnetTagChecks, type AwsHaPairSubnetRouteTableArgs } from "./route-tables.js";
 import { SourceDestCheckOff } from "./source-dest-check.js";
 import { createStateBucket } from "./state-bucket.js";
 import { tagById } from "./tag-by-id.js";
@@ -158,6 +159,14 @@ export interface AwsHaPairArgs {
   secondaryIps?: AwsHaPairSecondaryIpGroupArgs[];
   elasticIps?: AwsHaPairElasticIpArgs[];
   routes?: AwsHaPairRouteArgs[];
+  /**
+   * "per-route" (default: ReplaceRoute per route of `routes`) or "association" (twin tables for
+   * subnetRouteTables; see route-tables.ts). A string, not a union type: the plugin's schema
+   * (other languages) takes no unions; any other value is refused with the list.
+   */
+  routeMode?: string;
+  /** Association mode: subnets whose twin route tables (one per node) the component builds; one association swap per subnet at failover. */
+  subnetRouteTables?: AwsHaPairSubnetRouteTableArgs[];
   network: AwsHaPairNetworkArgs;
   endpoints?: AwsHaPairEndpointsArgs;
   stateBucket?: AwsHaPairStateBucketArgs;
@@ -202,6 +211,8 @@ function argProblems(args: AwsHaPairArgs): string[] {
   }
   (args.elasticIps ?? []).forEach((e, i) => one(`elasticIps[${i}]`, e.eip, e.allocationId, "eip", "allocationId"));
   (args.routes ?? []).forEach((r, i) => one(`routes[${i}]`, r.routeTable, r.routeTableId, "routeTable", "routeTableId"));
+  const rolesOf = { a: Object.keys(args.nodes?.a?.interfaces ?? {}), b: Object.keys(args.nodes?.b?.interfaces ?? {}) };
+  problems.push(...routeModeProblems(args.routeMode, args.subnetRouteTables, rolesOf));
   if (args.stateBucket?.existingBucketName !== undefined && args.stateBucket.bucketName !== undefined) {
     problems.push("stateBucket: give existingBucketName (use it) or bucketName (create it), not both");
   }
@@ -240,6 +251,8 @@ export class AwsHaPair extends pulumi.ComponentResource {
   public readonly bigipTriggerSnippet: pulumi.Output<string>;
   /** The VPC ID, once its DNS settings passed the check. */
   public readonly vpcId: pulumi.Output<string>;
+  /** Association mode: each subnet with both nodes' twin tables (empty in per-route mode). */
+  public readonly subnetRouteTables: pulumi.Output<ResolvedSubnetRouteTable[]>;
 
   constructor(name: string, args: AwsHaPairArgs, opts?: pulumi.ComponentResourceOptions) {
     super(AWS_HA_PAIR_TYPE, name, {}, opts);
@@ -263,7 +276,9 @@ export class AwsHaPair extends pulumi.ComponentResource {
     const secondaryIps = args.secondaryIps ?? [];
     const elasticIps = args.elasticIps ?? [];
     const routes = args.routes ?? [];
-    const followRoles = new Set([...secondaryIps.map((g) => g.role), ...elasticIps.map((e) => e.role), ...routes.map((r) => r.nextHopRole)]);
+    const subnetRouteTables = args.subnetRouteTables ?? [];
+    const twinRouteRoles = subnetRouteTables.flatMap((group) => group.routes.map((r) => r.nextHopRole));
+    const followRoles = new Set([...secondaryIps.map((g) => g.role), ...elasticIps.map((e) => e.role), ...routes.map((r) => r.nextHopRole), ...twinRouteRoles]);
 
     // --- VPC DNS (private DNS of an interface endpoint needs both attributes)
     const vpcId = args.vpc ? args.vpc.id : pulumi.output(args.vpcId!);
@@ -287,6 +302,8 @@ export class AwsHaPair extends pulumi.ComponentResource {
     const secondaryIpInterfaceIds: pulumi.Output<string>[] = [];
     const elasticIpInterfaceIds: pulumi.Output<string>[] = [];
     const resolvedNodes = {} as Record<NodeId, pulumi.Output<{ instanceId: string; interfaces: Record<string, { id: string; privateIp?: string }> }>>;
+    // Interface IDs alone (not through resolvedNodes, whose instance IDs may wait on this component's role).
+    const interfaceIdOf: Record<NodeId, Record<string, pulumi.Output<string>>> = { a: {}, b: {} };
     for (const node of NODE_IDS) {
       const nodeArgs = args.nodes[node];
       const interfaces: Record<string, pulumi.Output<{ id: string; privateIp?: string }>> = {};
@@ -340,6 +357,7 @@ export class AwsHaPair extends pulumi.ComponentResource {
           }
         }
         // The role gets mutating permissions only on interfaces something moves to (not management).
+        interfaceIdOf[node][role] = id;
         if (followRoles.has(role)) interfaceIds.push(id);
         if (secondaryIpRoles.has(role)) secondaryIpInterfaceIds.push(id);
         if (elasticIpRoles.has(role)) elasticIpInterfaceIds.push(id);
@@ -392,6 +410,8 @@ export class AwsHaPair extends pulumi.ComponentResource {
       return routeTableId.apply((id) => ({ routeTableId: id, destinations: [...r.destinations], nextHopRole: r.nextHopRole }));
     });
 
+    checks.push(...subnetTagChecks(this, name, subnetRouteTables, label, labelKey, manage.tags === "verify"));
+
     /** Resolves when every check passed; fails (at preview when the values are known) listing every problem. */
     const checked = pulumi.all(checks).apply((lists) => {
       const all = lists.flat();
@@ -399,6 +419,21 @@ export class AwsHaPair extends pulumi.ComponentResource {
       return true;
     });
     const checkedVpcId = pulumi.all([vpcId, checked]).apply(([id]) => id);
+
+    // --- association mode: each node's twin route table per group of subnets
+    const twins = createTwinRouteTables(
+      name,
+      {
+        vpcId: checkedVpcId,
+        groups: subnetRouteTables,
+        interfaceId: (node, role) => interfaceIdOf[node][role]!,
+        label,
+        labelKey,
+        tags: labelTags,
+        tagExisting: manage.tags === "apply",
+      },
+      parent,
+    );
 
     // --- endpoints
     const endpoints = createEndpoints(
@@ -442,9 +477,9 @@ export class AwsHaPair extends pulumi.ComponentResource {
           pulumi.all(resolvedRoutes),
           bucketOutput,
           pulumi.output(args.stateBucket?.kmsKeyArn),
-          pulumi.all([pulumi.all(secondaryIpInterfaceIds), pulumi.all(elasticIpInterfaceIds)]),
+          pulumi.all([pulumi.all(secondaryIpInterfaceIds), pulumi.all(elasticIpInterfaceIds), twins.resolved]),
         ])
-        .apply(([r, account, enis, eips, rts, bucket, kms, [secondaryIpEnis, elasticIpEnis]]) => ({
+        .apply(([r, account, enis, eips, rts, bucket, kms, [secondaryIpEnis, elasticIpEnis, subnetTables]]) => ({
           region: r,
           accountId: account,
           label,
@@ -454,6 +489,7 @@ export class AwsHaPair extends pulumi.ComponentResource {
           interfacesByAction: { AssignPrivateIpAddresses: secondaryIpEnis, AssociateAddress: elasticIpEnis },
           allocationIds: eips.map((e) => e.allocationId),
           routeTableIds: rts.map((t) => t.routeTableId),
+          ...(subnetTables.length > 0 ? { routeTableAssociations: associationGrant(subnetTables) } : {}),
           bucket,
           stateKey: keys.state,
           artifactsPrefix: keys.artifactsPrefix,
@@ -483,7 +519,7 @@ export class AwsHaPair extends pulumi.ComponentResource {
     const { agentRole, bucket } = roleAndBucket;
 
     // --- the agent config, from the real IDs, checked against the contract
-    const resources = pulumi.all([checked, region, resolvedNodes.a, resolvedNodes.b, pulumi.all(resolvedEips), pulumi.all(resolvedRoutes)]);
+    const resources = pulumi.all([checked, region, resolvedNodes.a, resolvedNodes.b, pulumi.all(resolvedEips), pulumi.all(resolvedRoutes), twins.resolved]);
     const storage = pulumi.all([
       pulumi.all(secondaryIps.map((g) => pulumi.all(g.ips))),
       bucket.bucketName,
@@ -492,7 +528,7 @@ export class AwsHaPair extends pulumi.ComponentResource {
     ]);
     const resolved: pulumi.Output<ResolvedPair> = pulumi
       .all([resources, storage])
-      .apply(([[, r, a, b, eips, rts], [ipLists, bucketName, kms, ec2Override]]) => ({
+      .apply(([[, r, a, b, eips, rts, subnetTables], [ipLists, bucketName, kms, ec2Override]]) => ({
         label,
         region: r,
         labelKey,
@@ -501,6 +537,7 @@ export class AwsHaPair extends pulumi.ComponentResource {
         secondaryIps: secondaryIps.map((g, i) => ({ role: g.role, ips: ipLists[i]! })),
         elasticIps: eips,
         routes: rts,
+        ...(subnetTables.length > 0 ? { routeTableAssociations: subnetTables } : {}),
         bucket: bucketName,
         stateKey: keys.state,
         ...(kms ? { kmsKeyArn: kms } : {}),
@@ -545,6 +582,7 @@ export class AwsHaPair extends pulumi.ComponentResource {
     this.agentInstallScript = pulumi.all([bucket.bucketName, region]).apply(([b, r]) => agentInstallScript({ bucket: b, region: r, keys }));
     this.bigipTriggerSnippet = pulumi.output(bigipTriggerSnippet());
     this.vpcId = checkedVpcId;
+    this.subnetRouteTables = twins.resolved;
 
     this.registerOutputs({
       agentConfig: this.agentConfig,
@@ -565,6 +603,7 @@ export class AwsHaPair extends pulumi.ComponentResource {
       agentInstallScript: this.agentInstallScript,
       bigipTriggerSnippet: this.bigipTriggerSnippet,
       vpcId: this.vpcId,
+      subnetRouteTables: this.subnetRouteTables,
     });
   }
 }

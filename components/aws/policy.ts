@@ -53,8 +53,14 @@ export interface PairPolicyInputs {
   interfacesByAction?: Partial<Record<"AssignPrivateIpAddresses" | "AssociateAddress", string[]>>;
   /** The Elastic IPs that follow the active node. */
   allocationIds: string[];
-  /** The route tables whose routes follow the active node. */
+  /** The route tables whose routes follow the active node (per-route mode: ReplaceRoute). */
   routeTableIds: string[];
+  /**
+   * Association mode: the subnets whose association the agent swaps and both nodes' twin tables
+   * (ReplaceRouteTableAssociation, authorized on the subnet and the route table). Never merged
+   * into routeTableIds: the twins' routes are static, so ReplaceRoute is not granted on them.
+   */
+  routeTableAssociations?: { subnetIds: string[]; routeTableIds: string[] };
   bucket: string;
   /** The state object's key: the agent reads, writes (conditionally) and deletes exactly this object. */
   stateKey: string;
@@ -84,15 +90,21 @@ export function pairIamPolicy(inputs: PairPolicyInputs): PolicyDocument {
     "network-interface": sorted(inputs.networkInterfaceIds).map((id) => ec2Arn("network-interface", id, region, accountId)),
     "elastic-ip": sorted(inputs.allocationIds).map((id) => ec2Arn("elastic-ip", id, region, accountId)),
     "route-table": sorted(inputs.routeTableIds).map((id) => ec2Arn("route-table", id, region, accountId)),
+    // Subnets are granted only ReplaceRouteTableAssociation (associationArns).
+    subnet: [],
   };
   const statements: PolicyStatement[] = [];
   for (const action of AWS_REQUIRED_ACTIONS.ec2Mutating) {
     const name = action.replace(/^ec2:/, "") as keyof typeof EC2_MUTATING_RESOURCE_TYPES;
     const types = EC2_MUTATING_RESOURCE_TYPES[name];
     if (!types) throw new Error(`no resource types known for ${action}; add it to EC2_MUTATING_RESOURCE_TYPES in runtime/aws/required-actions.ts`);
-    const scoped = name === "ReplaceRoute" ? undefined : inputs.interfacesByAction?.[name];
+    const scoped = name === "ReplaceRoute" || name === "ReplaceRouteTableAssociation" ? undefined : inputs.interfacesByAction?.[name];
     const arnsFor = (type: Ec2ResourceType) =>
-      type === "network-interface" && scoped ? sorted(scoped).map((id) => ec2Arn("network-interface", id, region, accountId)) : arnsOf[type];
+      action === "ec2:ReplaceRouteTableAssociation"
+        ? associationArns(inputs, type)
+        : type === "network-interface" && scoped
+          ? sorted(scoped).map((id) => ec2Arn("network-interface", id, region, accountId))
+          : arnsOf[type];
     // An action the pair never needs (no EIPs: no AssociateAddress; no secondary IPs: no
     // AssignPrivateIpAddresses) is not granted at all.
     if (types.some((type) => arnsFor(type).length === 0)) continue;
@@ -155,6 +167,16 @@ export function pairIamPolicy(inputs: PairPolicyInputs): PolicyDocument {
     Condition: { StringEquals: { [`ec2:ResourceTag/${labelKey}`]: label } },
   });
   return { Version: "2012-10-17", Statement: statements };
+}
+
+/** ReplaceRouteTableAssociation: the pair's subnets and twin tables only (nothing else of either type). */
+function associationArns(inputs: PairPolicyInputs, type: Ec2ResourceType): string[] {
+  const { region, accountId } = inputs;
+  const ids: Partial<Record<string, string[]>> = {
+    "route-table": inputs.routeTableAssociations?.routeTableIds,
+    subnet: inputs.routeTableAssociations?.subnetIds,
+  };
+  return sorted(ids[type] ?? []).map((id) => ec2Arn(type, id, region, accountId));
 }
 
 export interface StateBucketPolicyInputs {

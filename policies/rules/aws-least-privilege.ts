@@ -24,7 +24,7 @@ import type { ReportViolation, ResourceValidationArgs } from "@pulumi/policy";
 import { AGENT_AWS_ACTIONS, AGENT_AWS_ACTION_SET, AWS_ACTION_CATALOG, isEc2Read } from "../lib/aws-actions.js";
 import { DEFAULT_LABEL_KEY, LABEL_KEY_SCHEMA, STRING_LIST, withDefaults } from "../lib/config.js";
 import { conditionValues, expandAction, isServiceWide, parsePolicyDocument, statementName } from "../lib/iam.js";
-import { StackModel, findPairs, idOf, membersOfKind, nodeOf, pairName, type Pair, type Res } from "../lib/model.js";
+import { StackModel, findPairs, idOf, labelOf, membersOfKind, nodeOf, pairName, type Pair, type Res } from "../lib/model.js";
 import { Reporter, type Described } from "../lib/report.js";
 import { judgedOnItsOwn, pairSubject, type PairPolicy } from "../lib/resource-scope.js";
 import { AWS } from "../lib/types.js";
@@ -61,7 +61,7 @@ export const awsLeastPrivilege: PairPolicy = {
     for (const pair of findPairs(model, config)) {
       const roles = pairRoles(model, pair);
       if (roles.length === 0) continue;
-      const scope = pairScope(model, pair, reporter);
+      const scope = pairScope(model, pair, config.labelKey, reporter);
       for (const role of roles) {
         for (const doc of documentsOf(model, role, config, reporter)) {
           // What needs no pair was judged by the resource part when the holder is a pair's on its own.
@@ -107,7 +107,7 @@ interface Document {
 interface PairScope {
   /** Names of the pair's state buckets; undefined when some are not known. */
   buckets?: string[];
-  /** IDs of the pair's interfaces, Elastic IPs and route tables; undefined when not all known. */
+  /** IDs of the pair's interfaces, Elastic IPs, route tables and (association mode) subnets; undefined when not all known. */
   resourceIds?: Set<string>;
 }
 
@@ -123,7 +123,7 @@ function pairRoles(model: StackModel, pair: Pair): Res[] {
   return [...roles];
 }
 
-function pairScope(model: StackModel, pair: Pair, reporter: Reporter): PairScope {
+function pairScope(model: StackModel, pair: Pair, labelKey: string, reporter: Reporter): PairScope {
   const scope: PairScope = {};
   const buckets: string[] = [];
   let bucketsKnown = true;
@@ -149,6 +149,12 @@ function pairScope(model: StackModel, pair: Pair, reporter: Reporter): PairScope
   for (const t of pair.tags) {
     if (typeof t.resourceId === "string") ids.add(t.resourceId);
     else idsKnown = false;
+  }
+  // Association mode: ReplaceRouteTableAssociation is authorized on the subnets too; theirs are the
+  // subnets that carry the pair's label (own tags, or an aws.ec2.Tag already counted above).
+  for (const subnet of model.ofType(AWS.subnet)) {
+    const id = idOf(subnet);
+    if (id !== undefined && labelOf(model, subnet, labelKey) === pair.label) ids.add(id);
   }
   // A resource whose label is not known yet may be the pair's: the ID list is not complete.
   for (const res of pair.undetermined) {
@@ -206,7 +212,7 @@ function documentsOf(model: StackModel, role: Res, config: AwsLeastPrivilegeConf
   return docs;
 }
 
-const EC2_ARN = /^arn:aws[a-z-]*:ec2:[^:]*:[^:]*:(network-interface|elastic-ip|route-table)\/(.+)$/;
+const EC2_ARN = /^arn:aws[a-z-]*:ec2:[^:]*:[^:]*:(network-interface|elastic-ip|route-table|subnet)\/(.+)$/;
 const S3_ARN = /^arn:aws[a-z-]*:s3:::([^/]+)(\/.*)?$/;
 
 /**
@@ -297,9 +303,9 @@ function checkDocument(doc: Document, label: string | undefined, pairDisplay: st
       for (const arn of resources.filter((r) => !hasWildcard(r))) {
         const m = EC2_ARN.exec(arn);
         if (!m) {
-          if (selfContained) reporter.violation(holder, `${where} allows ${ec2Mutating.join(", ")} on ${arn}, which is not a network-interface, elastic-ip or route-table ARN`, "name only the ARNs of the pair's interfaces, Elastic IPs and route tables");
+          if (selfContained) reporter.violation(holder, `${where} allows ${ec2Mutating.join(", ")} on ${arn}, which is not a network-interface, elastic-ip, route-table or subnet ARN`, "name only the ARNs of the pair's interfaces, Elastic IPs, route tables and (association mode) subnets");
         } else if (scope.resourceIds && !scope.resourceIds.has(m[2]!) && contextual) {
-          reporter.violation(holder, `${where} allows ${ec2Mutating.join(", ")} on ${arn}, which is not a resource of ${pairDisplay}`, `remove ${arn}; name only the pair's own interfaces, Elastic IPs and route tables`);
+          reporter.violation(holder, `${where} allows ${ec2Mutating.join(", ")} on ${arn}, which is not a resource of ${pairDisplay}`, `remove ${arn}; name only the pair's own interfaces, Elastic IPs, route tables and (association mode) subnets`);
         }
       }
     }

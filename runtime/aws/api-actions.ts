@@ -10,6 +10,7 @@ export const EC2_MUTATING_API: { readonly [A in OperationAction]: A } = {
   AssignPrivateIpAddresses: "AssignPrivateIpAddresses",
   AssociateAddress: "AssociateAddress",
   ReplaceRoute: "ReplaceRoute",
+  ReplaceRouteTableAssociation: "ReplaceRouteTableAssociation",
 };
 
 export const EC2_READ_API = ["DescribeNetworkInterfaces", "DescribeAddresses", "DescribeRouteTables"] as const;

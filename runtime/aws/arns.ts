@@ -15,7 +15,7 @@ export function partitionOf(region: string | undefined): string {
   return "aws";
 }
 
-export type Ec2ResourceType = "network-interface" | "elastic-ip" | "route-table";
+export type Ec2ResourceType = "network-interface" | "elastic-ip" | "route-table" | "subnet";
 
 export function ec2Arn(type: Ec2ResourceType, id: string, region: string | undefined, account: string | undefined): string {
   return `arn:${partitionOf(region)}:ec2:${region ?? UNKNOWN_REGION}:${account ?? UNKNOWN_ACCOUNT}:${type}/${id}`;

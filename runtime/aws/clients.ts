@@ -8,19 +8,27 @@ import { defaultProvider } from "@aws-sdk/credential-provider-node";
 import { EC2Client } from "@aws-sdk/client-ec2";
 import { S3Client } from "@aws-sdk/client-s3";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
-import type { AgentConfig } from "../config/types.js";
-import { timeBudgets } from "../config/types.js";
+import type { AgentConfig, ThrottlingConfig } from "../config/types.js";
+import { throttling, timeBudgets } from "../config/types.js";
+import { pacingPlugin, RequestPacer } from "./pacing.js";
+import { PerCallRetryStrategy } from "./retry.js";
 
 /** The IMDS address every EC2 instance answers on (IPv4), and its IPv6 twin on Nitro. */
 export const IMDS_DEFAULT_ENDPOINT = "http://169.254.169.254";
 export const IMDS_DEFAULT_ENDPOINT_IPV6 = "http://[fd00:ec2::254]";
 
 /**
- * Attempts per logical call (1 + 7 retries). The SDK default (3) would make a burst of
- * throttling fail a failover long before its deadline; with 8, the deadline (the `signal`
- * handed to every call) is what bounds a call, not the attempt count.
+ * Attempts per logical call that meets errors other than throttling (1 + 7 retries): a server
+ * error, a timeout or a reset connection. The SDK default (3) gives up on a short blip.
  */
 export const MAX_ATTEMPTS = 8;
+
+/**
+ * Attempts per logical call while the cloud throttles it. The SDK's client-wide quota would end
+ * them after ~100 throttled retries of the whole client; with the quota per call (retry.ts) the
+ * deadline (the `signal` handed to every call) is what bounds a throttled call, not a count.
+ */
+export const MAX_THROTTLED_ATTEMPTS = 100;
 
 export type Source = "env" | "config" | "default";
 
@@ -41,6 +49,8 @@ export interface AwsSettings {
   requestMs: number;
   connectMs: number;
   maxAttempts: number;
+  /** EC2's request buckets, which the EC2 client paces its calls to unless `pace` is false. */
+  throttling: Required<ThrottlingConfig>;
 }
 
 /**
@@ -64,6 +74,7 @@ export function resolveAwsSettings(config: AgentConfig, env: NodeJS.ProcessEnv =
     requestMs: budgets.requestMs,
     connectMs: budgets.connectMs,
     maxAttempts: MAX_ATTEMPTS,
+    throttling: throttling(config),
   };
 }
 
@@ -111,6 +122,8 @@ export interface AwsClients {
   ec2: EC2Client;
   s3: S3Client;
   settings: AwsSettings;
+  /** The EC2 client's pacer (absent when pacing is off). */
+  pacer: RequestPacer | undefined;
   destroy(): void;
 }
 
@@ -134,18 +147,20 @@ export function createAwsClients(settings: AwsSettings, region: () => Promise<st
   const common = {
     region,
     credentials,
-    maxAttempts: settings.maxAttempts,
-    // Standard mode: exponential backoff with full jitter (delay = random() * min(base * 2^n, 20 s),
-    // @smithy/core/retry DefaultRetryBackoffStrategy), base 50 ms, 1 s for throttling, retrying
-    // throttling, 5xx, timeouts and connection errors only. Adaptive mode would add a client-side
-    // rate limiter that can delay the first attempt of a failover call; we do not want that.
-    retryMode: "standard",
+    maxAttempts: MAX_THROTTLED_ATTEMPTS,
+    // The SDK's standard strategy (exponential backoff with full jitter, base 50 ms, 1 s for
+    // throttling, retrying throttling, 5xx, timeouts and connection errors only), with its retry
+    // quota per call rather than per client and pauses capped at 2 s: retry.ts says why. Adaptive
+    // mode's rate limiter guesses the rate from errors; pacing.ts knows EC2's buckets instead.
+    retryStrategy: new PerCallRetryStrategy({ maxAttempts: MAX_THROTTLED_ATTEMPTS, maxNonThrottlingAttempts: settings.maxAttempts }),
   };
   const ec2 = new EC2Client({
     ...common,
     ...(settings.ec2.endpoint ? { endpoint: settings.ec2.endpoint } : {}),
     requestHandler: requestHandler(settings),
   });
+  const pacer = settings.throttling.pace ? new RequestPacer(settings.throttling) : undefined;
+  if (pacer) ec2.middlewareStack.use(pacingPlugin(pacer));
   const s3 = new S3Client({
     ...common,
     ...(settings.s3.endpoint ? { endpoint: settings.s3.endpoint } : {}),
@@ -158,6 +173,7 @@ export function createAwsClients(settings: AwsSettings, region: () => Promise<st
     ec2,
     s3,
     settings,
+    pacer,
     destroy() {
       ec2.destroy();
       s3.destroy();
@@ -173,9 +189,15 @@ export function createAwsClients(settings: AwsSettings, region: () => Promise<st
  *   when it expires unless throwOnRequestTimeout is set, so it is set;
  * - socketTimeout: inactivity while the body streams in (after the headers).
  * Keep-alive agents reuse connections, so a failover's calls skip the TCP/TLS handshake.
+ *
+ * The handler starts a request's timers when it is handed the request, and a request that
+ * waits in the agent's queue for a free socket waits inside them: with a pool of 64, the
+ * 65th of 500 parallel calls timed out before it was ever sent. So the pool is not capped
+ * (Node's default): what bounds the calls in flight is the pacing (pacing.ts), which holds each
+ * attempt back before the handler, outside its timeouts, until the API's bucket has a token.
  */
 function requestHandler(settings: AwsSettings): NodeHttpHandler {
-  const agentOptions = { keepAlive: true, maxSockets: 64 };
+  const agentOptions = { keepAlive: true, maxSockets: Infinity };
   return new NodeHttpHandler({
     connectionTimeout: settings.connectMs,
     requestTimeout: settings.requestMs,

@@ -1,21 +1,25 @@
 /**
- * The three EC2 mutations of a failover, each one idempotent call that leaves a named state:
+ * The EC2 mutations of a failover, each one idempotent call that leaves a named state:
  * - AssignPrivateIpAddresses: all of a destination interface's moving IPs in one call, with
  *   AllowReassignment so they are taken from the other node's interface in the same step;
  * - AssociateAddress: the EIP to an explicit private IP of the destination interface, with
  *   AllowReassociation so no disassociate call (and no window without the EIP) is needed;
- * - ReplaceRoute: the existing route's target to the destination interface.
+ * - ReplaceRoute: the existing route's target to the destination interface;
+ * - ReplaceRouteTableAssociation: a subnet onto the active node's twin route table, every
+ *   route of the subnet at once (the association's current ID comes from the caller).
  */
 import {
   AssignPrivateIpAddressesCommand,
   AssociateAddressCommand,
   ReplaceRouteCommand,
+  ReplaceRouteTableAssociationCommand,
   type AssignPrivateIpAddressesCommandInput,
   type AssociateAddressCommandInput,
   type EC2Client,
   type ReplaceRouteCommandInput,
+  type ReplaceRouteTableAssociationCommandInput,
 } from "@aws-sdk/client-ec2";
-import type { AssignPrivateIpsOperation, AssociateAddressOperation, Operation, ReplaceRouteOperation } from "../core/operations.js";
+import type { AssignPrivateIpsOperation, AssociateAddressOperation, Operation, ReplaceRouteOperation, ReplaceRouteTableAssociationOperation } from "../core/operations.js";
 import { destinationText } from "../core/operations.js";
 import { ec2Arn } from "./arns.js";
 
@@ -54,8 +58,21 @@ export function replaceRouteInput(op: ReplaceRouteOperation, dryRun: boolean): R
   } satisfies ReplaceRouteCommandInput;
 }
 
-/** Perform the operation's one EC2 call; the caller tracks and classifies it. */
-export function sendOperation(ec2: EC2Client, op: Operation, signal: AbortSignal): Promise<{ $metadata: { attempts?: number } }> {
+export function replaceRouteTableAssociationInput(op: ReplaceRouteTableAssociationOperation, associationId: string, dryRun: boolean): ReplaceRouteTableAssociationCommandInput {
+  return {
+    AssociationId: associationId,
+    RouteTableId: op.routeTableId,
+    DryRun: dryRun || undefined,
+  } satisfies ReplaceRouteTableAssociationCommandInput;
+}
+
+/** The association swap's call, with the association's current ID. */
+export function sendAssociationSwap(ec2: EC2Client, op: ReplaceRouteTableAssociationOperation, associationId: string, signal: AbortSignal, dryRun = false) {
+  return ec2.send(new ReplaceRouteTableAssociationCommand(replaceRouteTableAssociationInput(op, associationId, dryRun)), { abortSignal: signal });
+}
+
+/** Perform the operation's one EC2 call (association swaps: sendAssociationSwap); the caller tracks and classifies it. */
+export function sendOperation(ec2: EC2Client, op: Exclude<Operation, ReplaceRouteTableAssociationOperation>, signal: AbortSignal): Promise<{ $metadata: { attempts?: number } }> {
   const options = { abortSignal: signal };
   switch (op.action) {
     case "AssignPrivateIpAddresses":
@@ -78,7 +95,7 @@ export function sendDryRun(ec2: EC2Client, op: AssociateAddressOperation | Repla
 /**
  * The resources IAM evaluates the operation against (Service Authorization Reference):
  * AssignPrivateIpAddresses → network-interface; AssociateAddress → elastic-ip and
- * network-interface; ReplaceRoute → route-table.
+ * network-interface; ReplaceRoute → route-table; ReplaceRouteTableAssociation → route-table and subnet.
  */
 export function operationArns(op: Operation, region: string | undefined, account: string | undefined): string[] {
   switch (op.action) {
@@ -88,6 +105,8 @@ export function operationArns(op: Operation, region: string | undefined, account
       return [ec2Arn("elastic-ip", op.allocationId, region, account), ec2Arn("network-interface", op.networkInterfaceId, region, account)];
     case "ReplaceRoute":
       return [ec2Arn("route-table", op.routeTableId, region, account)];
+    case "ReplaceRouteTableAssociation":
+      return [ec2Arn("route-table", op.routeTableId, region, account), ec2Arn("subnet", op.subnetId, region, account)];
   }
 }
 
@@ -101,5 +120,7 @@ export function operationTarget(op: Operation): string {
       return `${op.allocationId} → ${op.networkInterfaceId} ${op.privateIp}`;
     case "ReplaceRoute":
       return `${op.routeTableId} ${destinationText(op.destination)}`;
+    case "ReplaceRouteTableAssociation":
+      return `${op.subnetId} → ${op.routeTableId}`;
   }
 }

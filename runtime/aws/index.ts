@@ -14,6 +14,7 @@ import { classifyAwsError, deadlineError } from "./errors.js";
 import { fetchIdentity, withSignal, type InstanceIdentity } from "./identity.js";
 import { buildObservedState, ownerAccount, readResources } from "./observe.js";
 import { checkOperationPermissions } from "./permissions.js";
+import { SubnetAssociations } from "./route-table-associations.js";
 import { S3StateStore } from "./s3-state-store.js";
 
 export { AWS_REQUIRED_ACTIONS, AWS_S3_BUCKET_ACTIONS } from "./required-actions.js";
@@ -88,6 +89,7 @@ export function createAwsProvider(config: AgentConfig, options: AwsProviderOptio
     region: () => known.region,
   });
   const regionField = () => (known.region ? { region: known.region } : {});
+  const associations = new SubnetAssociations(clients.ec2, config, onCall);
 
   return {
     cloud: "aws",
@@ -97,6 +99,7 @@ export function createAwsProvider(config: AgentConfig, options: AwsProviderOptio
     async execute(operation: Operation, signal: AbortSignal): Promise<{ attempts: number }> {
       const target = operationTarget(operation);
       try {
+        if (operation.action === "ReplaceRouteTableAssociation") return await associations.swap(operation, signal, target);
         const output = await tracked(onCall, { service: "ec2", action: operation.action, target }, () => sendOperation(clients.ec2, operation, signal));
         return { attempts: output.$metadata.attempts ?? 1 };
       } catch (err) {
@@ -105,16 +108,23 @@ export function createAwsProvider(config: AgentConfig, options: AwsProviderOptio
       }
     },
 
-    async observe(signal: AbortSignal): Promise<ObservedState> {
+    async observe(signal: AbortSignal, options: { twinTables?: boolean } = {}): Promise<ObservedState> {
       const resources = await readResources(clients.ec2, config, signal, onCall, (err, action, target) =>
         signal.aborted ? deadlineError({ action, target }, err) : classifyAwsError(err, { action, target, ...regionField() }),
-      );
+      options);
       known.account ??= ownerAccount(resources);
+      associations.learn(resources.routeTables);
       return buildObservedState(config, resources);
     },
 
     checkPermissions(operations: Operation[], signal: AbortSignal): Promise<PermissionCheck[]> {
-      return checkOperationPermissions(clients.ec2, operations, signal, { ...(onCall ? { onCall } : {}), region: () => known.region, account: () => known.account });
+      return checkOperationPermissions(clients.ec2, operations, signal, { ...(onCall ? { onCall } : {}), region: () => known.region, account: () => known.account, endpoint: () => settings.ec2.effective, associationId: (op, s) => associations.idFor(op, s) });
+    },
+
+    async prefetch(operations: Operation[], signal: AbortSignal): Promise<void> {
+      // The association IDs a swap needs, read before the trigger rather than on its critical path.
+      const swaps = operations.filter((op) => op.action === "ReplaceRouteTableAssociation");
+      if (swaps.some((op) => !associations.known(op.subnetId))) await associations.refresh(signal);
     },
 
     async identity(signal?: AbortSignal): Promise<NodeIdentity> {

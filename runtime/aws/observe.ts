@@ -15,7 +15,7 @@ import {
 } from "@aws-sdk/client-ec2";
 import type { AgentConfig } from "../config/types.js";
 import { NODE_IDS } from "../config/types.js";
-import { routeKey, type ObservedState } from "../core/observed.js";
+import { routeKey, type ObservedRouteTable, type ObservedState } from "../core/observed.js";
 import { parseDestination } from "../core/operations.js";
 import type { CallListener } from "../core/provider.js";
 import { tracked } from "./calls.js";
@@ -26,14 +26,19 @@ export interface ObservedResources {
   interfaces: NetworkInterface[];
   addresses: Address[];
   routeTables: RouteTable[];
+  /** Both twin tables of every association-mode subnet were read whole (for the drift check). */
+  twinTablesRead?: boolean;
 }
 
 /** What the config asks to read. */
-export function observedIds(config: AgentConfig): { interfaceIds: string[]; allocationIds: string[]; routeTableIds: string[] } {
+export function observedIds(config: AgentConfig, options: { twinTables?: boolean } = {}): { interfaceIds: string[]; allocationIds: string[]; routeTableIds: string[]; subnetIds: string[] } {
   const interfaceIds = NODE_IDS.flatMap((node) => Object.values(config.nodes[node].interfaces).map((nic) => nic.id));
   const allocationIds = (config.addresses?.elasticIps ?? []).map((eip) => eip.allocationId);
-  const routeTableIds = [...new Set((config.routes ?? []).map((route) => route.routeTableId))];
-  return { interfaceIds: [...new Set(interfaceIds)], allocationIds: [...new Set(allocationIds)], routeTableIds };
+  const twinTableIds = options.twinTables ? (config.routeTableAssociations ?? []).flatMap((subnet) => NODE_IDS.map((node) => subnet.routeTableIds[node])) : [];
+  const routeTableIds = [...new Set([...(config.routes ?? []).map((route) => route.routeTableId), ...twinTableIds])];
+  // Without the whole twins: only the tables the pair's subnets are associated with now (half the twins, read by filter).
+  const subnetIds = options.twinTables ? [] : (config.routeTableAssociations ?? []).map((subnet) => subnet.subnetId);
+  return { interfaceIds: [...new Set(interfaceIds)], allocationIds: [...new Set(allocationIds)], routeTableIds, subnetIds };
 }
 
 export async function readResources(
@@ -42,9 +47,10 @@ export async function readResources(
   signal: AbortSignal,
   onCall: CallListener | undefined,
   classify: (err: unknown, action: Ec2ReadAction, target: string) => Error,
+  options: { twinTables?: boolean } = {},
 ): Promise<ObservedResources> {
-  const ids = observedIds(config);
-  const options = { abortSignal: signal };
+  const ids = observedIds(config, options);
+  const sendOptions = { abortSignal: signal };
   const read = async <T extends { $metadata: { attempts?: number } }>(action: Ec2ReadAction, list: string[], send: () => Promise<T>): Promise<T | undefined> => {
     if (list.length === 0) return undefined;
     const target = list.join(",");
@@ -58,17 +64,20 @@ export async function readResources(
   // address, a route's target with its table), so a config without them skips the call.
   const hasSecondaryIps = (config.addresses?.secondaryIps ?? []).some((group) => group.ips.length > 0);
   // Lists by ID are never paginated by EC2 unless MaxResults is given, so one call returns all.
-  const [interfaces, addresses, routeTables] = await Promise.all([
+  const [interfaces, addresses, routeTables, associated] = await Promise.all([
     read("DescribeNetworkInterfaces", hasSecondaryIps ? ids.interfaceIds : [], () =>
-      ec2.send(new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: ids.interfaceIds }), options),
+      ec2.send(new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: ids.interfaceIds }), sendOptions),
     ),
-    read("DescribeAddresses", ids.allocationIds, () => ec2.send(new DescribeAddressesCommand({ AllocationIds: ids.allocationIds }), options)),
-    read("DescribeRouteTables", ids.routeTableIds, () => ec2.send(new DescribeRouteTablesCommand({ RouteTableIds: ids.routeTableIds }), options)),
+    read("DescribeAddresses", ids.allocationIds, () => ec2.send(new DescribeAddressesCommand({ AllocationIds: ids.allocationIds }), sendOptions)),
+    read("DescribeRouteTables", ids.routeTableIds, () => ec2.send(new DescribeRouteTablesCommand({ RouteTableIds: ids.routeTableIds }), sendOptions)),
+    read("DescribeRouteTables", ids.subnetIds, () => ec2.send(new DescribeRouteTablesCommand({ Filters: [{ Name: "association.subnet-id", Values: ids.subnetIds }] }), sendOptions)),
   ]);
+  const tables = [...(routeTables?.RouteTables ?? []), ...(associated?.RouteTables ?? [])];
   return {
     interfaces: interfaces?.NetworkInterfaces ?? [],
     addresses: addresses?.Addresses ?? [],
-    routeTables: routeTables?.RouteTables ?? [],
+    routeTables: tables.filter((table, i) => tables.findIndex((t) => t.RouteTableId === table.RouteTableId) === i),
+    ...(options.twinTables ? { twinTablesRead: true } : {}),
   };
 }
 
@@ -104,7 +113,46 @@ export function buildObservedState(config: AgentConfig, resources: ObservedResou
         : null;
     }
   }
-  return { privateIps, elasticIps, routes };
+  return { privateIps, elasticIps, routes, ...associationState(config, resources) };
+}
+
+/**
+ * Association mode: which twin table each subnet is associated with, and each twin table's
+ * routes (for drift between the twins). Only the twin tables are read: a subnet associated
+ * with any other table is, for the pair, associated with neither.
+ */
+function associationState(config: AgentConfig, resources: ObservedResources): Pick<ObservedState, "subnetRouteTables" | "twinTables"> {
+  const subnets = config.routeTableAssociations ?? [];
+  if (subnets.length === 0) return {};
+  const subnetRouteTables: NonNullable<ObservedState["subnetRouteTables"]> = {};
+  const twinTables: NonNullable<ObservedState["twinTables"]> = {};
+  for (const subnet of subnets) {
+    subnetRouteTables[subnet.subnetId] = null;
+    // Whatever table holds the association (a table other than the twins is neither node's).
+    for (const table of resources.routeTables) {
+      const association = table.Associations?.find((a) => a.SubnetId === subnet.subnetId && a.RouteTableAssociationId && (!a.AssociationState?.State || a.AssociationState.State === "associated"));
+      if (association && table.RouteTableId) subnetRouteTables[subnet.subnetId] = { routeTableId: table.RouteTableId, associationId: association.RouteTableAssociationId! };
+    }
+    if (!resources.twinTablesRead) continue;
+    for (const node of NODE_IDS) {
+      const id = subnet.routeTableIds[node];
+      const table = resources.routeTables.find((t) => t.RouteTableId === id);
+      twinTables[id] = table ? observedRouteTable(table) : null;
+    }
+  }
+  return { subnetRouteTables, ...(resources.twinTablesRead ? { twinTables } : {}) };
+}
+
+function observedRouteTable(table: RouteTable): ObservedRouteTable {
+  return {
+    routes: (table.Routes ?? []).map((route) => ({
+      destination: route.DestinationPrefixListId ?? (route.DestinationCidrBlock ? canonicalCidr(route.DestinationCidrBlock) : route.DestinationIpv6CidrBlock ? canonicalCidr(route.DestinationIpv6CidrBlock) : "unknown"),
+      target: routeTarget(route),
+      state: route.State ?? "unknown",
+      ...(route.Origin ? { origin: route.Origin } : {}),
+    })),
+    propagatingVgws: (table.PropagatingVgws ?? []).flatMap((vgw) => (vgw.GatewayId ? [vgw.GatewayId] : [])),
+  };
 }
 
 /** The account that owns the pair's interfaces, when they were read. */

@@ -12,6 +12,13 @@
  * - The verification wave's reads (DescribeNetworkInterfaces, DescribeAddresses,
  *   DescribeRouteTables) are sent with DryRun too: without them every mutation would land but
  *   the agent could not tell whether the failover converged.
+ *
+ * One check per action and resource set, not per operation: IAM decides ReplaceRoute on the
+ * route table, so 500 routes in one table are one DryRun, not 500. Every check spends a token
+ * of the same EC2 request bucket the failover's calls need (50 burst, 5/s for mutations).
+ *
+ * A DryRun that succeeds is an error: EC2 never answers a DryRun with 200 (it answers
+ * DryRunOperation or a refusal), so an endpoint that does has made the change for real.
  */
 import {
   AssignPrivateIpAddressesCommand,
@@ -21,32 +28,71 @@ import {
   type EC2Client,
 } from "@aws-sdk/client-ec2";
 import type { Ec2ReadAction } from "./api-actions.js";
-import type { AssignPrivateIpsOperation, AssociateAddressOperation, Operation, ReplaceRouteOperation } from "../core/operations.js";
+import type { AssignPrivateIpsOperation, AssociateAddressOperation, Operation, ReplaceRouteOperation, ReplaceRouteTableAssociationOperation } from "../core/operations.js";
 import type { CallListener, PermissionCheck } from "../core/provider.js";
 import { tracked } from "./calls.js";
-import { operationArns, operationTarget, sendDryRun } from "./ec2-operations.js";
+import { operationArns, operationTarget, sendAssociationSwap, sendDryRun } from "./ec2-operations.js";
 import { awsErrorCode, classifyAwsError, cleanMessage, iamAction } from "./errors.js";
 
 export interface PermissionContext {
   onCall?: CallListener;
   region: () => string | undefined;
   account: () => string | undefined;
+  /** The EC2 endpoint the client calls, for messages (undefined: the Region's public endpoint). */
+  endpoint?: () => string | undefined;
+  /** The current association ID of a subnet, for the DryRun of an association swap. */
+  associationId?: (op: ReplaceRouteTableAssociationOperation, signal: AbortSignal) => Promise<string>;
 }
 
-export async function checkOperationPermissions(ec2: EC2Client, operations: Operation[], signal: AbortSignal, context: PermissionContext): Promise<PermissionCheck[]> {
+/**
+ * The operations to check: one per action and set of resources IAM evaluates it on. The
+ * representative's target says how many operations it stands for.
+ */
+export function checkedOperations(operations: Operation[]): { operation: Operation; target: string }[] {
+  const groups = new Map<string, Operation[]>();
+  for (const op of operations) {
+    const key = `${op.action} ${operationArns(op, undefined, undefined).join(" ")}`;
+    groups.set(key, [...(groups.get(key) ?? []), op]);
+  }
+  return [...groups.values()].map((ops) => {
+    const first = ops[0]!;
+    const more = ops.length - 1;
+    return { operation: first, target: more > 0 ? `${operationTarget(first)} (and ${more} more on the same ${arnTypes(first)})` : operationTarget(first) };
+  });
+}
+
+function arnTypes(op: Operation): string {
+  return operationArns(op, undefined, undefined).map((arn) => /:([a-z-]+)\/[^/]+$/.exec(arn)?.[1] ?? arn).join(" and ");
+}
+
+export async function checkOperationPermissions(ec2: EC2Client, planned: Operation[], signal: AbortSignal, context: PermissionContext): Promise<PermissionCheck[]> {
+  const checked = checkedOperations(planned);
+  const operations = checked.map((c) => c.operation);
+  const targetOf = new Map(checked.map((c) => [c.operation, c.target]));
   const assigns = operations.filter((op): op is AssignPrivateIpsOperation => op.action === "AssignPrivateIpAddresses");
   const primaries = assigns.length > 0 ? primaryIps(ec2, [...new Set(assigns.map((op) => op.networkInterfaceId))], signal, context) : undefined;
   const reads = verificationReadChecks(ec2, operations, assigns.length > 0, signal, context);
   const mutations = Promise.all(
     operations.map((op) => {
-      const target = operationTarget(op);
+      const target = targetOf.get(op) ?? operationTarget(op);
       // Marked as checks: whoever counts the operations' calls must not mistake a DryRun
       // ReplaceRoute for a route being moved (the action stays the API's, as IAM sees it).
       const call = { service: "ec2" as const, action: op.action, target, check: true };
-      if (op.action !== "AssignPrivateIpAddresses") {
-        return verdict(op, context, () => tracked(context.onCall, call, () => sendDryRun(ec2, op, signal), isDryRunOk));
+      if (op.action === "ReplaceRouteTableAssociation") {
+        return verdict(op, target, context, async () => {
+          if (!context.associationId) throw new Error("no association ID source to check ReplaceRouteTableAssociation with");
+          const associationId = await context.associationId(op, signal);
+          await tracked(context.onCall, call, () => sendAssociationSwap(ec2, op, associationId, signal, true), isDryRunOk);
+          throw new DryRunSucceededError(op.action, context);
+        });
       }
-      return verdict(op, context, async () => {
+      if (op.action !== "AssignPrivateIpAddresses") {
+        return verdict(op, target, context, async () => {
+          await tracked(context.onCall, call, () => sendDryRun(ec2, op, signal), isDryRunOk);
+          throw new DryRunSucceededError(op.action, context);
+        });
+      }
+      return verdict(op, target, context, async () => {
         const primary = (await (primaries as Promise<Map<string, string>>)).get(op.networkInterfaceId);
         if (!primary) throw new Error(`interface ${op.networkInterfaceId} has no primary private IP to check with`);
         return tracked(context.onCall, call, () =>
@@ -68,9 +114,9 @@ export async function checkOperationPermissions(ec2: EC2Client, operations: Oper
  */
 function verificationReadChecks(ec2: EC2Client, operations: Operation[], interfacesRead: boolean, signal: AbortSignal, context: PermissionContext): Promise<PermissionCheck[]> {
   const ids = (action: Operation["action"], id: (op: Operation) => string) => [...new Set(operations.filter((op) => op.action === action).map(id))];
-  const interfaces = [...new Set(operations.map((op) => op.networkInterfaceId))];
+  const interfaces = [...new Set(operations.flatMap((op) => ("networkInterfaceId" in op ? [op.networkInterfaceId] : [])))];
   const allocations = ids("AssociateAddress", (op) => (op as AssociateAddressOperation).allocationId);
-  const tables = ids("ReplaceRoute", (op) => (op as ReplaceRouteOperation).routeTableId);
+  const tables = [...new Set([...ids("ReplaceRoute", (op) => (op as ReplaceRouteOperation).routeTableId), ...ids("ReplaceRouteTableAssociation", (op) => (op as ReplaceRouteTableAssociationOperation).routeTableId)])];
   const options = { abortSignal: signal };
   const reads: [Ec2ReadAction, string[], () => Promise<{ $metadata: { attempts?: number } }>][] = [
     ["DescribeNetworkInterfaces", interfacesRead ? [] : interfaces, () => ec2.send(new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: interfaces, DryRun: true }), options)],
@@ -84,7 +130,7 @@ function verificationReadChecks(ec2: EC2Client, operations: Operation[], interfa
         const target = targets.join(",");
         try {
           await tracked(context.onCall, { service: "ec2", action, target, check: true }, send, isDryRunOk);
-          return { action, target, allowed: true };
+          return dryRunSucceeded(new DryRunSucceededError(action, context), target);
         } catch (err) {
           if (isDryRunOk(err)) return { action, target, allowed: true };
           // Describe actions take no resource ARN: IAM evaluates them on "*".
@@ -107,14 +153,14 @@ async function primaryIps(ec2: EC2Client, interfaceIds: string[], signal: AbortS
   return map;
 }
 
-async function verdict(op: Operation, context: PermissionContext, check: () => Promise<unknown>): Promise<PermissionCheck> {
-  const target = operationTarget(op);
+async function verdict(op: Operation, target: string, context: PermissionContext, check: () => Promise<unknown>): Promise<PermissionCheck> {
   const iam = iamAction(op.action);
   try {
     await check();
     return { action: op.action, target, allowed: true };
   } catch (err) {
     if (isDryRunOk(err)) return { action: op.action, target, allowed: true };
+    if (err instanceof DryRunSucceededError) return dryRunSucceeded(err, target);
     return refusal(err, op.action, target, iam, operationArns(op, context.region(), context.account()), context);
   }
 }
@@ -147,4 +193,23 @@ function refusal(err: unknown, action: string, target: string, iam: string, arns
 
 function isDryRunOk(err: unknown): boolean {
   return awsErrorCode(err) === "DryRunOperation";
+}
+
+/** An endpoint answered a DryRun with success: it does not honour DryRun, and has made the change. */
+export class DryRunSucceededError extends Error {
+  readonly code = "DryRunNotHonoured";
+  constructor(
+    readonly action: string,
+    context: PermissionContext,
+  ) {
+    const endpoint = context.endpoint?.() ?? "the Region's public EC2 endpoint";
+    super(
+      `The EC2 endpoint ${endpoint} answered a DryRun ${action} with success (HTTP 200). EC2 never does: it answers DryRunOperation (or a refusal) and changes nothing, so this endpoint ignored DryRun and ${action.startsWith("Describe") ? "does not check permissions the way EC2 does" : "has really made the change"}. Point endpoints.ec2 (or AWS_ENDPOINT_URL_EC2) at a real EC2 endpoint or one that honours DryRun.`,
+    );
+    this.name = "DryRunSucceededError";
+  }
+}
+
+function dryRunSucceeded(err: DryRunSucceededError, target: string): PermissionCheck {
+  return { action: err.action, target, allowed: false, detail: err.message };
 }

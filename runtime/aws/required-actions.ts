@@ -43,6 +43,8 @@ export const EC2_MUTATING_RESOURCE_TYPES: { readonly [A in OperationAction]: rea
   AssignPrivateIpAddresses: ["network-interface"],
   AssociateAddress: ["elastic-ip", "network-interface"],
   ReplaceRoute: ["route-table"],
+  // Authorized on the subnet and on the table it is moved to (Service Authorization Reference).
+  ReplaceRouteTableAssociation: ["route-table", "subnet"],
 };
 
 // The ARN builders the agent uses in its messages, so generated policies name resources the same way.

@@ -30,6 +30,8 @@ function itemLabel(item: InspectItem): string {
       return `EIP ${item.id}${item.current?.privateIp ? `→${item.current.privateIp}` : ""}`;
     case "route":
       return `route ${item.id}`;
+    case "subnetRouteTable":
+      return `subnet ${item.id}${item.current?.routeTableId ? `→${item.current.routeTableId}` : ""}`;
   }
 }
 

@@ -227,6 +227,86 @@ export function semanticErrors(document: unknown, broken: readonly string[] = []
     });
   }
 
+  // --- route table associations: twin tables per subnet -------------------------------
+  /** Per-route tables, so that a twin table named here can be refused there. */
+  const perRouteTables = new Map<string, string>();
+  if (ok("/routes")) {
+    asArray(config.routes).forEach((item, r) => {
+      const table = ok(`/routes/${r}/routeTableId`) ? asString(asObj(item)?.routeTableId) : undefined;
+      if (table !== undefined && !perRouteTables.has(table)) perRouteTables.set(table, `/routes/${r}/routeTableId`);
+    });
+  }
+  if (ok("/routeTableAssociations")) {
+    const subnetAt = new Map<string, string>();
+    /** Each twin table: the node it belongs to, its twin, and where that was first said. */
+    const twinOf = new Map<string, { node: NodeId; twin: string | undefined; path: string }>();
+    /** Each twin table's routes: destination → role and where it was listed (subnets sharing tables share routes). */
+    const twinRouteAt = new Map<string, { role: string | undefined; path: string }>();
+    asArray(config.routeTableAssociations).forEach((item, s) => {
+      const base = `/routeTableAssociations/${s}`;
+      const entry = ok(base) ? asObj(item) : undefined;
+      if (!entry) return;
+      const subnet = ok(`${base}/subnetId`) ? asString(entry.subnetId) : undefined;
+      if (subnet !== undefined) {
+        const first = subnetAt.get(subnet);
+        if (first) add(`${base}/subnetId`, `${subnet} is already listed at ${first}; a subnet is associated with one route table, list it once`);
+        else subnetAt.set(subnet, `${base}/subnetId`);
+      }
+      const tables = ok(`${base}/routeTableIds`) ? asObj(entry.routeTableIds) : undefined;
+      const tableOf = (id: NodeId) => (ok(`${base}/routeTableIds/${id}`) ? asString(tables?.[id]) : undefined);
+      const a = tableOf("a");
+      const b = tableOf("b");
+      if (a !== undefined && a === b) {
+        add(`${base}/routeTableIds/b`, `is the same route table as /routeTableIds/a (${a}); each node needs its own twin table, whose routes point at that node's interfaces`);
+      }
+      for (const id of NODE_IDS) {
+        const table = tableOf(id);
+        if (table === undefined) continue;
+        const path = `${base}/routeTableIds/${id}`;
+        const twin = id === "a" ? b : a;
+        const perRoute = perRouteTables.get(table);
+        if (perRoute) {
+          add(path, `${table} is also a per-route table at ${perRoute}; a twin table follows the active node by association swap, so list its routes here only (or move the subnet out of routeTableAssociations)`);
+        }
+        const known = twinOf.get(table);
+        if (!known) twinOf.set(table, { node: id, twin, path });
+        else if (known.node !== id) add(path, `${table} is node ${known.node}'s twin table at ${known.path}; a table belongs to one node, its routes point at that node's interfaces`);
+        else if (twin !== undefined && known.twin !== undefined && known.twin !== twin) {
+          add(path, `${table} is paired with ${known.twin} at ${known.path}, not with ${twin}; subnets that share a twin table share its twin too`);
+        }
+      }
+      if (!ok(`${base}/routes`)) return;
+      const key = a ?? b;
+      const local = new Map<string, string>();
+      asArray(entry.routes).forEach((routeItem, r) => {
+        const rbase = `${base}/routes/${r}`;
+        const route = ok(rbase) ? asObj(routeItem) : undefined;
+        if (!route) return;
+        const role = ok(`${rbase}/nextHop`) ? asString(asObj(route.nextHop)?.role) : undefined;
+        requireRole(`${rbase}/nextHop/role`, role);
+        if (!ok(`${rbase}/destinations`)) return;
+        asArray(route.destinations).forEach((value, d) => {
+          const path = `${rbase}/destinations/${d}`;
+          const destination = ok(path) ? asString(value) : undefined;
+          if (destination === undefined) return;
+          const canonical = canonicalDestination(destination);
+          const first = local.get(canonical);
+          if (first) {
+            add(path, `route ${destination} is already listed at ${first}${canonical === destination ? "" : ` (both are ${canonical})`}; a route has one next hop, list it once`);
+            return;
+          }
+          local.set(canonical, path);
+          if (key === undefined) return;
+          const shared = twinRouteAt.get(`${key} ${canonical}`);
+          if (!shared) twinRouteAt.set(`${key} ${canonical}`, { role, path });
+          else if (role !== undefined && shared.role !== undefined && shared.role !== role) {
+            add(path, `route ${destination} in the twin tables of ${key} points at role "${shared.role}" at ${shared.path}, not "${role}"; subnets that share twin tables share their routes`);
+          }
+        });
+      });
+    });
+  }
+
   // --- time budgets -------------------------------------------------------------------
   const timeouts = ok("/timeouts") ? asObj(config.timeouts) ?? {} : undefined;
   if (timeouts) {

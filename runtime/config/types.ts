@@ -5,6 +5,8 @@
  * JSON Schema; these types mirror it exactly (test/config-schema.test.ts keeps them in step).
  */
 
+import { DEADLINE_MARGIN_MS, planThrottleFloorMs } from "./plan-budget.js";
+
 /** The two nodes of a pair. */
 export type NodeId = "a" | "b";
 export const NODE_IDS: readonly NodeId[] = ["a", "b"];
@@ -27,9 +29,13 @@ export interface AgentConfig {
   nodes: Record<NodeId, NodeConfig>;
   addresses?: AddressesConfig;
   routes?: RouteConfig[];
+  /** Subnets whose whole route table follows the active node: one ReplaceRouteTableAssociation per subnet. */
+  routeTableAssociations?: SubnetRouteTableConfig[];
   stateStore: StateStoreConfig;
   endpoints?: EndpointOverrides;
   timeouts?: TimeBudgets;
+  /** EC2's request-rate buckets the agent paces its calls to. */
+  throttling?: ThrottlingConfig;
   /** Settings of the `ha-pair agent run` daemon; its command-line flags override them. */
   agent?: AgentDaemonConfig;
 }
@@ -83,6 +89,14 @@ export interface RouteConfig {
   nextHop: { role: string };
 }
 
+export interface SubnetRouteTableConfig {
+  subnetId: string;
+  /** Each node's twin route table: identical but for the next hop of the pair's routes. */
+  routeTableIds: Record<NodeId, string>;
+  /** The pair's routes in the twin tables: in node X's table each points at X's interface of the role. */
+  routes: { destinations: string[]; nextHop: { role: string } }[];
+}
+
 export interface StateStoreConfig {
   type: "s3";
   bucket: string;
@@ -107,6 +121,33 @@ export interface TimeBudgets {
   connectMs?: number;
   /** Pause between verification reads while the cloud's reads lag behind its writes. */
   verifyIntervalMs?: number;
+}
+
+export interface TokenBucketSettings {
+  /** How many calls the bucket allows at once. */
+  burst: number;
+  /** Tokens added back per second. */
+  refillPerSecond: number;
+}
+
+export interface ThrottlingConfig {
+  /** Pace each action's calls to its bucket on the client. Default true. */
+  pace?: boolean;
+  /** Each mutating EC2 action's bucket. Default 50 burst, 5 per second. */
+  mutating?: TokenBucketSettings;
+  /** Each non-mutating EC2 action's (Describe*) bucket. Default 100 burst, 20 per second. */
+  nonMutating?: TokenBucketSettings;
+}
+
+/** EC2's documented request-rate defaults ("Request throttling for the Amazon EC2 API"), per account, Region and action. */
+export const DEFAULT_THROTTLING: Required<ThrottlingConfig> = {
+  pace: true,
+  mutating: { burst: 50, refillPerSecond: 5 },
+  nonMutating: { burst: 100, refillPerSecond: 20 },
+};
+
+export function throttling(config: AgentConfig): Required<ThrottlingConfig> {
+  return { ...DEFAULT_THROTTLING, ...config.throttling };
 }
 
 export interface AgentDaemonConfig {
@@ -148,8 +189,14 @@ export const DEFAULT_TIMEOUTS: Required<TimeBudgets> = {
   verifyIntervalMs: 200,
 };
 
+/**
+ * The config's time budgets. Without an explicit deadlineMs the deadline is what the plan
+ * needs: the margin (30 s) plus the time EC2's buckets take to let the largest action's calls
+ * through, e.g. (routes − 50) / 5 s for per-route routes at the default buckets.
+ */
 export function timeBudgets(config: AgentConfig): Required<TimeBudgets> {
-  return { ...DEFAULT_TIMEOUTS, ...config.timeouts };
+  const deadlineMs = config.timeouts?.deadlineMs ?? Math.max(DEFAULT_TIMEOUTS.deadlineMs, Math.ceil(DEADLINE_MARGIN_MS + planThrottleFloorMs(config, throttling(config))));
+  return { ...DEFAULT_TIMEOUTS, ...config.timeouts, deadlineMs };
 }
 
 export function tagKeys(config: AgentConfig): Required<TagKeys> {

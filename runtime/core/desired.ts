@@ -6,11 +6,11 @@ import { routeKey, type ObservedState } from "./observed.js";
  * The pair's movable items and where each must point when a given node is active. Derived
  * from the config alone; the verification wave and `inspect` compare it with what is observed.
  */
-export type ItemKind = "secondaryIp" | "elasticIp" | "route";
+export type ItemKind = "secondaryIp" | "elasticIp" | "route" | "subnetRouteTable";
 
 export interface PairItem {
   kind: ItemKind;
-  /** The IP, the allocation ID, or "rtb-… destination". */
+  /** The IP, the allocation ID, "rtb-… destination", or the subnet ID (association mode). */
   id: string;
   role: string;
   /** Where the item points on each node: an interface, and for EIPs the private IP. */
@@ -18,8 +18,11 @@ export interface PairItem {
 }
 
 export interface Placement {
-  networkInterfaceId: string;
+  /** The interface an address or route points at (absent for a subnet's association). */
+  networkInterfaceId?: string;
   privateIp?: string;
+  /** Association mode: the route table the subnet is associated with. */
+  routeTableId?: string;
 }
 
 /** Where an item points now, as observed; null when it points nowhere (or the route is missing). */
@@ -29,6 +32,8 @@ export interface CurrentPlacement {
   /** For a route whose target is not an interface (gateway, instance), the target as the cloud names it. */
   target?: string;
   state?: string;
+  /** Association mode: the route table the subnet is associated with now. */
+  routeTableId?: string;
 }
 
 export function pairItems(config: AgentConfig): PairItem[] {
@@ -63,6 +68,12 @@ export function pairItems(config: AgentConfig): PairItem[] {
       });
     }
   }
+  for (const subnet of config.routeTableAssociations ?? []) {
+    // Each route's role is checked on both nodes by validation; the item follows the table as a whole.
+    for (const route of subnet.routes) eni("a", route.nextHop.role);
+    const roles = [...new Set(subnet.routes.map((route) => route.nextHop.role))];
+    items.push({ kind: "subnetRouteTable", id: subnet.subnetId, role: roles.join(","), placement: both((n) => ({ routeTableId: subnet.routeTableIds[n] })) });
+  }
   return items;
 }
 
@@ -80,11 +91,17 @@ export function currentPlacement(item: PairItem, observed: ObservedState): Curre
       const route = observed.routes[item.id];
       return route ? { networkInterfaceId: route.networkInterfaceId, target: route.target, state: route.state } : null;
     }
+    case "subnetRouteTable": {
+      const association = observed.subnetRouteTables?.[item.id];
+      return association ? { networkInterfaceId: null, routeTableId: association.routeTableId, target: association.routeTableId } : null;
+    }
   }
 }
 
 function samePlacement(want: Placement, have: CurrentPlacement | null): boolean {
-  if (!have || have.networkInterfaceId !== want.networkInterfaceId) return false;
+  if (!have) return false;
+  if (want.routeTableId !== undefined) return have.routeTableId === want.routeTableId;
+  if (have.networkInterfaceId !== want.networkInterfaceId) return false;
   return want.privateIp === undefined || have.privateIp === want.privateIp;
 }
 
@@ -110,8 +127,8 @@ export function differences(config: AgentConfig, active: NodeId, observed: Obser
 
 export function describeDifference(d: Difference): string {
   const where = (p: CurrentPlacement | Placement | null) =>
-    p === null ? "nothing" : `${p.networkInterfaceId ?? (p as CurrentPlacement).target ?? "nothing"}${p.privateIp ? ` (${p.privateIp})` : ""}`;
-  const missing = d.kind === "route" && d.actual === null ? " (the route does not exist)" : "";
+    p === null ? "nothing" : `${p.networkInterfaceId ?? p.routeTableId ?? (p as CurrentPlacement).target ?? "nothing"}${p.privateIp ? ` (${p.privateIp})` : ""}`;
+  const missing = d.kind === "route" && d.actual === null ? " (the route does not exist)" : d.kind === "subnetRouteTable" && d.actual === null ? " (the subnet is associated with neither twin table)" : "";
   return `${d.kind} ${d.id} points to ${where(d.actual)}${missing}, expected ${where(d.expected)}`;
 }
 
@@ -145,4 +162,27 @@ export function inspectPair(config: AgentConfig, observed: ObservedState): Inspe
   if (holders.size === 1) activeNode = items[0]?.node ?? "none";
   else if (holders.size > 1) activeNode = "mixed";
   return { activeNode, items };
+}
+
+/**
+ * Where the pair stands after a failover that did not converge (a deadline that ran out, calls
+ * that failed): how many items are on each node, naming those not on the activated one, so the
+ * report says exactly which addresses and routes a split pair has where.
+ */
+export function describeSplit(config: AgentConfig, activate: NodeId, remaining: Difference[], shown = 10): string {
+  const total = pairItems(config).length;
+  const other = activate === "a" ? "b" : "a";
+  const items = pairItems(config);
+  const nodeOfDifference = (d: Difference): NodeId | null => {
+    const item = items.find((i) => i.kind === d.kind && i.id === d.id);
+    return item ? (NODE_IDS.find((node) => samePlacement(item.placement[node], d.actual)) ?? null) : null;
+  };
+  const onOther = remaining.filter((d) => nodeOfDifference(d) === other);
+  const onNeither = remaining.filter((d) => nodeOfDifference(d) === null);
+  const list = (ds: Difference[]) => `${ds.slice(0, shown).map((d) => `${d.kind} ${d.id}`).join(", ")}${ds.length > shown ? ` and ${ds.length - shown} more` : ""}`;
+  return [
+    `${total - remaining.length} of ${total} items are on node ${activate}`,
+    ...(onOther.length > 0 ? [`${onOther.length} still on node ${other}: ${list(onOther)}`] : []),
+    ...(onNeither.length > 0 ? [`${onNeither.length} on neither node: ${list(onNeither)}`] : []),
+  ].join("; ");
 }

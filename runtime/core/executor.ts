@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { AgentConfig, NodeId } from "../config/types.js";
 import { timeBudgets } from "../config/types.js";
-import { describeDifference, differences, pairItems, type Difference } from "./desired.js";
+import { describeDifference, describeSplit, differences, pairItems, type Difference } from "./desired.js";
 import { asHaPairError, FencingConflictError, HaPairError } from "./errors.js";
 import { describeOwner, takeOver } from "./fencing.js";
 import type { ObservedState } from "./observed.js";
@@ -139,6 +139,8 @@ export async function prepareFailover(
   const [stored, permissions] = await Promise.all([
     provider.stateStore.read(signal),
     checking ? provider.checkPermissions(operations, signal ?? deadlineSignal(timeBudgets(config).deadlineMs)).catch(() => undefined) : undefined,
+    // What the operations need that the config cannot name (association IDs); failing here only moves the read into the wave.
+    provider.prefetch?.(operations, signal ?? deadlineSignal(timeBudgets(config).deadlineMs)).catch(() => undefined),
   ]);
   return { config, activate, plan, stored, ...(permissions ? { permissions } : {}) };
 }
@@ -304,7 +306,7 @@ export async function runFailover(
   // 4. Record the result, fenced by the ETag of our own takeover. The deadline may have passed:
   //    the result is recorded anyway, under its own short budget.
   const failedOps = outcomes.filter((o) => !o.ok);
-  const summary = converged ? undefined : summarize(failedOps, verified.differences, verified.error);
+  const summary = converged ? undefined : `${describeSplit(config, activate, verified.differences)}. ${summarize(failedOps, verified.differences, verified.error)}`;
   const finalState: PairState = {
     ...fence.state,
     taskState: converged ? "SUCCEEDED" : "FAILED",
@@ -392,8 +394,11 @@ async function verify(
 ): Promise<Verification> {
   if (pairItems(config).length === 0) return { differences: [], reads: 0 };
   // Items whose operation failed for good will not change by waiting; others may just be read stale.
-  const failedTargets = new Set(outcomes.filter((o) => !o.ok).map((o) => o.target));
-  const hopeless = (d: Difference) => planOperations(plan).some((op) => failedTargets.has(op.target) && coversItem(op, d));
+  const hopeless = (d: Difference) => {
+    const failedTargets = new Set(outcomes.filter((o) => !o.ok).map((o) => o.target));
+    return planOperations(plan).some((op) => failedTargets.has(op.target) && coversItem(op, d) && (!plan.followUps?.includes(op) || sentFollowUps.has(op)));
+  };
+  const sentFollowUps = new Set<Operation>();
   let reads = 0;
   let last: Difference[] = [];
   for (;;) {
@@ -402,16 +407,38 @@ async function verify(
       reads += 1;
       observed = await provider.observe(signal);
     } catch (err) {
+      if (signal.aborted) last = (await finalPicture(config, activate, provider)) ?? last;
       return { differences: last, reads, error: asHaPairError(err) };
     }
     last = differences(config, activate, observed);
     options.onEvent?.({ type: "verify", differences: last });
+    // What the cloud was expected to do by itself (an EIP following its IP) and did not: send it now, once.
+    const due = (plan.followUps ?? []).filter((op) => !sentFollowUps.has(op) && last.some((d) => coversItem(op, d)));
+    if (due.length > 0) {
+      for (const op of due) sentFollowUps.add(op);
+      const results = await Promise.all(due.map((op) => runOperation(op, provider, signal)));
+      outcomes.push(...results);
+      for (const outcome of results) options.onEvent?.({ type: "operation", outcome });
+      continue;
+    }
     if (last.length === 0 || last.every(hopeless)) return { differences: last, reads };
     try {
       await sleep(intervalMs, undefined, { signal });
     } catch {
-      return { differences: last, reads, error: deadlineError(config) };
+      return { differences: (await finalPicture(config, activate, provider)) ?? last, reads, error: deadlineError(config) };
     }
+  }
+}
+
+/**
+ * The deadline ran out: one last read under its own short budget (as the result's record has),
+ * so the report says where every item is, not just that time was up.
+ */
+async function finalPicture(config: AgentConfig, activate: NodeId, provider: CloudProvider): Promise<Difference[] | undefined> {
+  try {
+    return differences(config, activate, await provider.observe(deadlineSignal(timeBudgets(config).requestMs * 2)));
+  } catch {
+    return undefined;
   }
 }
 
@@ -423,6 +450,8 @@ function coversItem(op: Operation, d: Difference): boolean {
       return d.kind === "elasticIp" && op.allocationId === d.id;
     case "ReplaceRoute":
       return d.kind === "route" && op.target === d.id;
+    case "ReplaceRouteTableAssociation":
+      return d.kind === "subnetRouteTable" && op.subnetId === d.id;
   }
 }
 

@@ -9,6 +9,16 @@ export interface ObservedState {
   elasticIps: Record<string, { networkInterfaceId: string | null; privateIp: string | null } | null>;
   /** routeKey(routeTableId, destination) -> the route's target now (null: no such route). */
   routes: Record<string, { networkInterfaceId: string | null; target: string; state: string } | null>;
+  /** Association mode: subnet ID -> the route table it is associated with now (null: none of those read). */
+  subnetRouteTables?: Record<string, { routeTableId: string; associationId: string } | null>;
+  /** Association mode: each twin table's routes as read, for drift between the twins (null: the table was not found). */
+  twinTables?: Record<string, ObservedRouteTable | null>;
+}
+
+/** A route table as read: every route (with its target as EC2 names it) and the VGWs propagating into it. */
+export interface ObservedRouteTable {
+  routes: { destination: string; target: string; state: string; origin?: string }[];
+  propagatingVgws: string[];
 }
 
 export function routeKey(routeTableId: string, destination: string): string {

@@ -4,7 +4,7 @@ import type { NodeId } from "../config/types.js";
  * One idempotent mutation of the cloud. Each names the exact resource it changes (from the
  * config) and the state it leaves behind, so repeating it is always safe.
  */
-export type Operation = AssignPrivateIpsOperation | AssociateAddressOperation | ReplaceRouteOperation;
+export type Operation = AssignPrivateIpsOperation | AssociateAddressOperation | ReplaceRouteOperation | ReplaceRouteTableAssociationOperation;
 export type OperationAction = Operation["action"];
 
 interface OperationBase {
@@ -40,6 +40,20 @@ export interface ReplaceRouteOperation extends OperationBase {
   role: string;
 }
 
+/**
+ * Associate a subnet with the active node's twin route table: every route of the subnet
+ * switches at once. The association's ID changes on every swap, so it is not part of the plan:
+ * the provider keeps the current one (and re-reads it when EC2 no longer knows it).
+ */
+export interface ReplaceRouteTableAssociationOperation extends OperationBase {
+  action: "ReplaceRouteTableAssociation";
+  subnetId: string;
+  /** The activated node's twin table. */
+  routeTableId: string;
+  /** The other node's twin table (where the subnet is expected to be now). */
+  fromRouteTableId: string;
+}
+
 export type RouteDestination =
   | { kind: "ipv4"; cidr: string }
   | { kind: "ipv6"; cidr: string }
@@ -58,8 +72,14 @@ export function destinationText(destination: RouteDestination): string {
 export interface Plan {
   activate: NodeId;
   waves: Operation[][];
+  /**
+   * Operations the cloud is expected to make unnecessary: sent only if verification finds their
+   * item not in place (an EIP on a moving secondary IP follows the IP by itself).
+   */
+  followUps?: Operation[];
 }
 
+/** Every operation the plan may send: its waves, then its follow-ups. */
 export function planOperations(plan: Plan): Operation[] {
-  return plan.waves.flat();
+  return [...plan.waves.flat(), ...(plan.followUps ?? [])];
 }

@@ -1,4 +1,5 @@
 import type { AgentConfig, NodeId } from "../config/types.js";
+import { otherNode } from "../config/types.js";
 import { holderOf, pairItems } from "./desired.js";
 import type { ObservedState } from "./observed.js";
 import { parseDestination, type AssociateAddressOperation, type Operation, type Plan } from "./operations.js";
@@ -10,9 +11,14 @@ import { parseDestination, type AssociateAddressOperation, type Operation, type 
  * operation is idempotent).
  *
  * Fewest calls: one AssignPrivateIpAddresses per destination interface carrying all of its
- * IPs, one AssociateAddress per EIP, one ReplaceRoute per route. Everything is independent
- * and goes in one wave, except an EIP mapped to a moving secondary IP: it can only be
- * associated once that IP is on the destination interface, so it waits for a second wave.
+ * IPs, one AssociateAddress per EIP, one ReplaceRoute per route in per-route tables, and one
+ * ReplaceRouteTableAssociation per subnet in association mode (the subnet moves onto the
+ * activated node's twin table: every route of that subnet at once, O(subnets) calls instead of
+ * O(routes)). Everything is independent and goes in one wave. An EIP mapped to a moving
+ * secondary IP is not sent at all: AssignPrivateIpAddresses with AllowReassignment moves the EIP
+ * associated with the IP along with it (EC2 API reference), so its AssociateAddress is a
+ * follow-up, sent only if verification finds the EIP did not follow (no second sequential wave,
+ * and no needless remap).
  */
 export function planFailover(config: AgentConfig, activate: NodeId, observed?: ObservedState): Plan {
   const pending = (item: ReturnType<typeof pairItems>[number]) => !observed || holderOf(item, observed) !== activate;
@@ -36,7 +42,7 @@ export function planFailover(config: AgentConfig, activate: NodeId, observed?: O
   }));
   const movingNow = new Set([...ipsByInterface.values()].flatMap((e) => e.ips));
 
-  const second: Operation[] = [];
+  const followUps: Operation[] = [];
   for (const eip of config.addresses?.elasticIps ?? []) {
     const item = items.find((i) => i.kind === "elasticIp" && i.id === eip.allocationId);
     if (!item) continue;
@@ -49,7 +55,7 @@ export function planFailover(config: AgentConfig, activate: NodeId, observed?: O
       privateIp: eip.privateIp[activate],
       role: eip.role,
     };
-    (movingNow.has(operation.privateIp) ? second : first).push(operation);
+    (movingNow.has(operation.privateIp) ? followUps : first).push(operation);
   }
 
   for (const route of config.routes ?? []) {
@@ -67,5 +73,16 @@ export function planFailover(config: AgentConfig, activate: NodeId, observed?: O
       });
     }
   }
-  return { activate, waves: [first, second].filter((wave) => wave.length > 0) };
+  for (const subnet of config.routeTableAssociations ?? []) {
+    if (!items.some((i) => i.kind === "subnetRouteTable" && i.id === subnet.subnetId)) continue;
+    first.push({
+      action: "ReplaceRouteTableAssociation",
+      target: subnet.subnetId,
+      node: activate,
+      subnetId: subnet.subnetId,
+      routeTableId: subnet.routeTableIds[activate],
+      fromRouteTableId: subnet.routeTableIds[otherNode(activate)],
+    });
+  }
+  return { activate, waves: [first].filter((wave) => wave.length > 0), ...(followUps.length > 0 ? { followUps } : {}) };
 }

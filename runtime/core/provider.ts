@@ -53,8 +53,14 @@ export interface CloudProvider {
   readonly cloud: AgentConfig["cloud"];
   /** Perform one idempotent operation. Throws HaPairError (classified) when it fails for good. */
   execute(operation: Operation, signal: AbortSignal): Promise<{ attempts: number }>;
-  /** Read where every address and route of the pair points now, batched by resource type. */
-  observe(signal: AbortSignal): Promise<ObservedState>;
+  /**
+   * Read where every address and route of the pair points now, batched by resource type.
+   * `twinTables`: also read every twin route table whole (association mode's drift check);
+   * without it only the tables the pair's subnets are associated with are read.
+   */
+  observe(signal: AbortSignal, options?: { twinTables?: boolean }): Promise<ObservedState>;
+  /** Read before the trigger what the operations will need that the config cannot name (AWS: route table association IDs). */
+  prefetch?(operations: Operation[], signal: AbortSignal): Promise<void>;
   /** Check that each operation would be permitted, changing nothing. */
   checkPermissions(operations: Operation[], signal: AbortSignal): Promise<PermissionCheck[]>;
   /** The identity of the node this runs on. Throws HaPairError when the metadata service is unreachable. */

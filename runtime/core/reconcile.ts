@@ -1,3 +1,4 @@
+import { describeTwinDrift, twinTableDrift } from "./twin-drift.js";
 import type { AgentConfig, NodeId } from "../config/types.js";
 import { timeBudgets } from "../config/types.js";
 import type { FailoverCoordinator } from "./coordinator.js";
@@ -42,6 +43,8 @@ export interface ReconcileRound {
   taskId?: string;
   outcome?: string;
   detail?: string;
+  /** Association mode: drift between the twin route tables, each with its fix (when observed). */
+  twinDrift?: string[];
 }
 
 export interface ReconcileDeps {
@@ -78,12 +81,16 @@ export async function reconcileOnce(deps: ReconcileDeps): Promise<ReconcileRound
 
   const signal = deadlineSignal(timeBudgets(deps.config).deadlineMs);
   let drift: string[];
+  let twins: { twinDrift?: string[] } = {};
   try {
-    drift = differences(deps.config, deps.node, await deps.provider.observe(signal)).map(describeDifference);
+    const observed = await deps.provider.observe(signal, { twinTables: true });
+    drift = differences(deps.config, deps.node, observed).map(describeDifference);
+    const twinDrift = twinTableDrift(deps.config, observed).map(describeTwinDrift);
+    if (twinDrift.length > 0) twins = { twinDrift };
   } catch (err) {
     return { decision: "read-failed", role, detail: `observing the cloud failed: ${asHaPairError(err).describe()}` };
   }
-  if (drift.length === 0) return { decision: "in-place", role, differences: [] };
+  if (drift.length === 0) return { decision: "in-place", role, differences: [], ...twins };
 
   let stored: StoredState | null;
   try {
@@ -109,6 +116,7 @@ export async function reconcileOnce(deps: ReconcileDeps): Promise<ReconcileRound
   if (!triggered.accepted) return { decision: "failover-running", role, differences: drift, taskId: triggered.running.id };
   const task = await deps.coordinator.wait(triggered.task);
   return {
+    ...twins,
     decision: "repair",
     role,
     differences: drift,

@@ -324,6 +324,8 @@ async function serve(options: AgentDaemonOptions, bound: { token: BearerToken; l
           const quiet = key === lastLogged && (round.decision === "standby" || round.decision === "in-place");
           lastLogged = key;
           const message = `reconcile: ${round.decision} (role ${round.role.role}: ${round.role.detail})`;
+          // Drift between association mode's twin tables: every round, with the fix (a failover would carry it into effect).
+          if (round.twinDrift?.length) nodeLog.warn({ event: "twin-table-drift", drift: round.twinDrift }, `reconcile: the twin route tables differ (${round.twinDrift.length} finding(s)); run ha-pair preflight`);
           if (round.decision === "role-unknown" || round.decision === "read-failed") nodeLog.warn(fields, message);
           else if (quiet) nodeLog.debug(fields, message);
           else nodeLog.info(fields, message);

@@ -10,7 +10,7 @@ import {
 } from "./errors.js";
 import type { FilterTable } from "./filters.js";
 import { isIpv6Cidr, parseIpv4Cidr } from "./ip.js";
-import { requireNetworkInterface, requireOnlyInterface, requireRouteTable } from "./lookups.js";
+import { requireNetworkInterface, requireOnlyInterface, requireRouteTable, requireSubnet } from "./lookups.js";
 import type { QueryParams } from "./params.js";
 import { routeState } from "./route-state.js";
 import {
@@ -159,7 +159,8 @@ const deleteRoute: Ec2Action = {
 
 /**
  * Moves a subnet (or the main association) onto another route table. The association gets a
- * new ID every time — callers must use the returned one, never the old.
+ * new ID every time — callers must use the returned one, never the old. Moving the main
+ * association makes the new table the VPC's main table (the flag travels with it).
  */
 const replaceRouteTableAssociation: Ec2Action = {
   name: "ReplaceRouteTableAssociation",
@@ -183,6 +184,58 @@ const replaceRouteTableAssociation: Ec2Action = {
     const newAssociationId = context.newId("rtbassoc");
     newTable.associations.push({ ...association, id: newAssociationId });
     return { newAssociationId, associationState: { state: "associated" } };
+  },
+};
+
+/** The table a subnet is explicitly associated with, and the association (AWS allows one per subnet). */
+function explicitAssociationOf(state: Ec2State, subnetId: string): { table: RouteTableRecord; id: string } | undefined {
+  for (const table of Object.values(state.routeTables)) {
+    const association = table.associations.find((candidate) => candidate.subnetId === subnetId);
+    if (association) return { table, id: association.id };
+  }
+  return undefined;
+}
+
+/**
+ * Associates a subnet with a table. A subnet has at most one explicit association (without one it
+ * uses its VPC's main table); a second is refused: ReplaceRouteTableAssociation moves it instead.
+ */
+const associateRouteTable: Ec2Action = {
+  name: "AssociateRouteTable",
+  mutating: true,
+  run(context: ActionContext): XmlObject {
+    const { params, state } = context;
+    const table = requireRouteTable(state, params.requiredString("RouteTableId"));
+    const subnet = requireSubnet(state, params.requiredString("SubnetId"));
+    context.authorize([routeTableRef(state, table), resourceRef(state, "subnet", subnet.id, subnet.tags)]);
+    if (subnet.vpcId !== table.vpcId) throw invalidParameterValue(`route table ${table.id} and subnet ${subnet.id} belong to different networks`);
+    const existing = explicitAssociationOf(state, subnet.id);
+    if (existing) {
+      throw new Ec2Error("Resource.AlreadyAssociated", `the specified association for route table ${table.id} conflicts with an existing association (${existing.id}, route table ${existing.table.id}) of subnet ${subnet.id}`);
+    }
+    const associationId = context.newId("rtbassoc");
+    table.associations.push({ id: associationId, subnetId: subnet.id, main: false });
+    return { associationId, associationState: { state: "associated" } };
+  },
+};
+
+/** Removes a subnet's explicit association (the subnet falls back to the main table). The main association itself cannot be removed. */
+const disassociateRouteTable: Ec2Action = {
+  name: "DisassociateRouteTable",
+  mutating: true,
+  run(context: ActionContext): XmlObject {
+    const { params, state } = context;
+    const associationId = params.requiredString("AssociationId");
+    const table = Object.values(state.routeTables).find((candidate) => candidate.associations.some((association) => association.id === associationId));
+    if (!table) throw new Ec2Error("InvalidAssociationID.NotFound", `The association ID '${associationId}' does not exist`);
+    const association = table.associations.find((candidate) => candidate.id === associationId)!;
+    const subnet = association.subnetId ? state.subnets[association.subnetId] : undefined;
+    context.authorize([routeTableRef(state, table), ...(subnet ? [resourceRef(state, "subnet", subnet.id, subnet.tags)] : [])]);
+    if (association.main) {
+      throw invalidParameterValue(`cannot disassociate the main route table association ${associationId}: make another table main with ReplaceRouteTableAssociation instead`);
+    }
+    table.associations = table.associations.filter((candidate) => candidate.id !== associationId);
+    return { return: true };
   },
 };
 
@@ -247,4 +300,4 @@ const describeRouteTables = describeAction({
   respond: (page, state) => ({ routeTableSet: page.map((table) => renderRouteTable(state, table)) }),
 });
 
-export const ROUTE_TABLE_ACTIONS: Ec2Action[] = [createRoute, replaceRoute, deleteRoute, replaceRouteTableAssociation, describeRouteTables];
+export const ROUTE_TABLE_ACTIONS: Ec2Action[] = [createRoute, replaceRoute, deleteRoute, replaceRouteTableAssociation, associateRouteTable, disassociateRouteTable, describeRouteTables];

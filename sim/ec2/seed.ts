@@ -31,7 +31,7 @@ export function seedState(topology: Topology, ids: IdGenerator, launchTime: stri
   }
   for (const subnet of topology.subnets) {
     if (!state.vpcs[subnet.vpcId]) throw new Error(`topology: subnet ${subnet.id} names unknown VPC ${subnet.vpcId}`);
-    state.subnets[subnet.id] = { ...subnet, tags: {} };
+    state.subnets[subnet.id] = { id: subnet.id, vpcId: subnet.vpcId, cidr: subnet.cidr, availabilityZone: subnet.availabilityZone, tags: { ...subnet.tags } };
   }
   for (const list of topology.prefixLists ?? []) state.prefixLists[list.id] = { ...list, cidrs: [...list.cidrs] };
   if (topology.vpcEndpoints) {
@@ -116,7 +116,25 @@ export function seedState(topology: Topology, ids: IdGenerator, launchTime: stri
     }
   }
 
-  const pairRouteTables = new Set(topology.pair.routes.map((route) => route.routeTableId));
+  const pairRouteTables = new Set([
+    ...topology.pair.routes.map((route) => route.routeTableId),
+    ...(topology.pair.routeTableAssociations ?? []).flatMap((subnet) => [subnet.routeTableIds.a, subnet.routeTableIds.b]),
+  ]);
+  // As in AWS: one main table per VPC, and a subnet explicitly associated with one table at most.
+  const mainOf = new Map<string, string>();
+  const tableOfSubnet = new Map<string, string>();
+  for (const table of topology.routeTables) {
+    if (table.main) {
+      const first = mainOf.get(table.vpcId);
+      if (first) throw new Error(`topology: route tables ${first} and ${table.id} are both main tables of ${table.vpcId}; a VPC has one`);
+      mainOf.set(table.vpcId, table.id);
+    }
+    for (const subnetId of table.subnetIds ?? []) {
+      const first = tableOfSubnet.get(subnetId);
+      if (first) throw new Error(`topology: subnet ${subnetId} is associated with both ${first} and ${table.id}; a subnet is associated with one route table`);
+      tableOfSubnet.set(subnetId, table.id);
+    }
+  }
   for (const table of topology.routeTables) {
     const vpc = state.vpcs[table.vpcId];
     if (!vpc) throw new Error(`topology: route table ${table.id} names unknown VPC ${table.vpcId}`);
@@ -136,7 +154,10 @@ export function seedState(topology: Topology, ids: IdGenerator, launchTime: stri
       id: table.id,
       vpcId: table.vpcId,
       routes,
-      associations: (table.subnetIds ?? []).map((subnetId) => ({ id: ids.next("rtbassoc"), subnetId, main: false })),
+      associations: [
+        ...(table.main ? [{ id: ids.next("rtbassoc"), main: true }] : []),
+        ...(table.subnetIds ?? []).map((subnetId) => ({ id: ids.next("rtbassoc"), subnetId, main: false })),
+      ],
       tags: { ...(pairRouteTables.has(table.id) ? pairTags.label : {}), ...table.tags },
     };
   }

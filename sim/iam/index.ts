@@ -134,8 +134,8 @@ export function tagContext(tags: Record<string, string>, service: string): Map<s
 /**
  * The condition keys of one EC2 resource (Service Authorization Reference, "Condition keys for
  * Amazon EC2"): its tags, ec2:Region, and the keys naming its network (ec2:Vpc, ec2:Subnet,
- * ec2:AvailabilityZone) and identity (ec2:RouteTableID, ec2:AllocationId, ec2:PublicIpAddress,
- * ec2:NetworkInterfaceID, ec2:InstanceID).
+ * ec2:AvailabilityZone) and identity (ec2:RouteTableID, ec2:SubnetID, ec2:AllocationId,
+ * ec2:PublicIpAddress, ec2:NetworkInterfaceID, ec2:InstanceID).
  */
 export function ec2ResourceContext(state: Readonly<Ec2State>, arn: string, tags: Record<string, string>): Map<string, string[]> {
   const context = tagContext(tags, "ec2");
@@ -181,7 +181,9 @@ export function ec2ResourceContext(state: Readonly<Ec2State>, arn: string, tags:
       break;
     }
     case "subnet": {
+      // ReplaceRouteTableAssociation is authorized on the subnet (and the route table) with ec2:SubnetID.
       const subnet = state.subnets[id];
+      set("ec2:SubnetID", id);
       if (subnet) {
         set("ec2:Vpc", vpcArn(subnet.vpcId));
         set("ec2:AvailabilityZone", subnet.availabilityZone);

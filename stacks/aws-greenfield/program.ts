@@ -13,7 +13,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { AwsHaPair, pairTags, type NodeId } from "@ha-pair/pulumi";
+import { AwsHaPair, pairTags, type NodeId, type RouteMode } from "@ha-pair/pulumi";
 
 export type GreenfieldMode = "same-az" | "across-az";
 
@@ -34,6 +34,12 @@ export interface GreenfieldConfig {
   keyName?: string;
   /** Let `pulumi destroy` remove the state bucket with its objects (default true for a demo stack). */
   forceDestroyBucket?: boolean;
+  /**
+   * How the app subnets' default route follows the active node: "per-route" (default: one app
+   * table whose route the agent replaces) or "association" (AwsHaPair builds a twin table per
+   * node and the agent swaps each app subnet onto the active node's twin).
+   */
+  routeMode?: RouteMode;
 }
 
 export const ROLES = ["mgmt", "external", "internal"] as const;
@@ -106,7 +112,8 @@ export interface Greenfield {
   instances: Record<NodeId, aws.ec2.Instance>;
   interfaces: Record<NodeId, Record<Role, aws.ec2.NetworkInterface>>;
   elasticIps: aws.ec2.Eip[];
-  appRouteTable: aws.ec2.RouteTable;
+  /** Per-route mode: the app subnets' table, whose default route the agent replaces (association mode: the component's twins instead). */
+  appRouteTable?: aws.ec2.RouteTable;
   /** Stack outputs. */
   outputs: Record<string, pulumi.Input<unknown>>;
 }
@@ -124,6 +131,7 @@ export function createGreenfield(config: GreenfieldConfig, opts: pulumi.Componen
     return zone;
   });
   const tags = (resource: string, extra: Record<string, string> = {}) => ({ Name: `${name}-${resource}`, "ha-pair:stack": label, ...extra });
+  const association = (config.routeMode ?? "per-route") === "association";
 
   const vpc = new aws.ec2.Vpc(`${name}-vpc`, { cidrBlock: layout.vpcCidr, enableDnsSupport: true, enableDnsHostnames: true, tags: tags("vpc") }, opts);
   const igw = new aws.ec2.InternetGateway(`${name}-igw`, { vpcId: vpc.id, tags: tags("igw") }, opts);
@@ -136,7 +144,9 @@ export function createGreenfield(config: GreenfieldConfig, opts: pulumi.Componen
         new aws.ec2.Subnet(`${name}-${role}-${k}`, { vpcId: vpc.id, cidrBlock: layout.subnetCidr(k, role), availabilityZone: az(k), mapPublicIpOnLaunch: false, tags: tags(`${role}-${k}`) }, opts),
       );
     }
-    subnets.app.push(new aws.ec2.Subnet(`${name}-app-${k}`, { vpcId: vpc.id, cidrBlock: layout.appSubnetCidr(k), availabilityZone: az(k), mapPublicIpOnLaunch: false, tags: tags(`app-${k}`) }, opts));
+    // Association mode: the agent swaps the app subnets' route table, a grant conditioned on their label.
+    const appTags = tags(`app-${k}`, association ? pairTags(label) : {});
+    subnets.app.push(new aws.ec2.Subnet(`${name}-app-${k}`, { vpcId: vpc.id, cidrBlock: layout.appSubnetCidr(k), availabilityZone: az(k), mapPublicIpOnLaunch: false, tags: appTags }, opts));
   }
 
   // Management: the nodes' own traffic (the agent's API calls go through the endpoints on this table).
@@ -148,11 +158,12 @@ export function createGreenfield(config: GreenfieldConfig, opts: pulumi.Componen
   );
   // External: the service's public side (the failover EIPs) through the internet gateway.
   const externalRouteTable = new aws.ec2.RouteTable(`${name}-external`, { vpcId: vpc.id, routes: [{ cidrBlock: "0.0.0.0/0", gatewayId: igw.id }], tags: tags("external") }, opts);
-  // App: the protected subnets, whose default route follows the active node (the agent's ReplaceRoute).
-  const appRouteTable = new aws.ec2.RouteTable(`${name}-app`, { vpcId: vpc.id, tags: tags("app", pairTags(label)) }, opts);
+  // App: the protected subnets, whose default route follows the active node: per-route, one table
+  // whose route the agent replaces; association mode, the component's twin tables (below).
+  const appRouteTable = association ? undefined : new aws.ec2.RouteTable(`${name}-app`, { vpcId: vpc.id, tags: tags("app", pairTags(label)) }, opts);
   subnets.mgmt.forEach((s, k) => new aws.ec2.RouteTableAssociation(`${name}-mgmt-${k}`, { subnetId: s.id, routeTableId: mgmtRouteTable.id }, opts));
   subnets.external.forEach((s, k) => new aws.ec2.RouteTableAssociation(`${name}-external-${k}`, { subnetId: s.id, routeTableId: externalRouteTable.id }, opts));
-  subnets.app.forEach((s, k) => new aws.ec2.RouteTableAssociation(`${name}-app-${k}`, { subnetId: s.id, routeTableId: appRouteTable.id }, opts));
+  if (appRouteTable) subnets.app.forEach((s, k) => new aws.ec2.RouteTableAssociation(`${name}-app-${k}`, { subnetId: s.id, routeTableId: appRouteTable.id }, opts));
 
   const mgmtSg = new aws.ec2.SecurityGroup(
     `${name}-mgmt`,
@@ -233,12 +244,15 @@ export function createGreenfield(config: GreenfieldConfig, opts: pulumi.Componen
     elasticIps.push(eip);
     eipArgs.push({ eip, role: "external", privateIps });
   }
-  const appDefault = new aws.ec2.Route(
-    `${name}-app-default`,
-    { routeTableId: appRouteTable.id, destinationCidrBlock: "0.0.0.0/0", networkInterfaceId: interfaces.a.internal.id },
-    // The agent's ReplaceRoute moves the next hop: a refresh must not make `up` move it back.
-    { ...opts, ignoreChanges: ["networkInterfaceId"] },
-  );
+  const appDefault =
+    appRouteTable &&
+    new aws.ec2.Route(
+      `${name}-app-default`,
+      { routeTableId: appRouteTable.id, destinationCidrBlock: "0.0.0.0/0", networkInterfaceId: interfaces.a.internal.id },
+      // The agent's ReplaceRoute moves the next hop: a refresh must not make `up` move it back.
+      { ...opts, ignoreChanges: ["networkInterfaceId"] },
+    );
+  const appRoutes = [{ destinations: ["0.0.0.0/0"], nextHopRole: "internal" }];
 
   // --- the pair's failover infrastructure; the instances need its role and its bucket, the agent config needs their IDs
   const [instanceIdA, resolveA] = pulumi.deferredOutput<string>();
@@ -255,7 +269,9 @@ export function createGreenfield(config: GreenfieldConfig, opts: pulumi.Componen
       nodes: { a: nodeArgs("a", instanceIdA), b: nodeArgs("b", instanceIdB) },
       ...(config.mode === "same-az" ? { secondaryIps: [{ role: "external", ips: [layout.vip] }] } : {}),
       elasticIps: eipArgs,
-      routes: [{ routeTable: appRouteTable, destinations: ["0.0.0.0/0"], nextHopRole: "internal" }],
+      ...(appRouteTable
+        ? { routes: appRoutes.map((r) => ({ ...r, routeTable: appRouteTable })) }
+        : { routeMode: "association" as const, subnetRouteTables: [{ subnets: subnets.app, routes: appRoutes }] }),
       network: {
         nodeRouteTableIds: [mgmtRouteTable.id],
         endpointSubnetIds: subnets.mgmt.map((s) => s.id),
@@ -264,7 +280,7 @@ export function createGreenfield(config: GreenfieldConfig, opts: pulumi.Componen
       stateBucket: { forceDestroy: config.forceDestroyBucket ?? true },
       agent: { reconcile: { roleCommand: ["/usr/bin/systemctl", "is-active", "--quiet", "keepalived"], intervalSeconds: 10 } },
     },
-    { ...opts, dependsOn: [appDefault] },
+    { ...opts, dependsOn: appDefault ? [appDefault] : [] },
   );
 
   const ami =
@@ -337,7 +353,8 @@ export function createGreenfield(config: GreenfieldConfig, opts: pulumi.Componen
       ec2EndpointDnsNames: pair.ec2EndpointDnsNames,
       instanceIds: { a: instances.a.id, b: instances.b.id },
       serviceAddress: elasticIps[0]!.publicIp,
-      appRouteTableId: appRouteTable.id,
+      routeMode: association ? "association" : "per-route",
+      ...(appRouteTable ? { appRouteTableId: appRouteTable.id } : { appSubnetRouteTables: pair.subnetRouteTables }),
     },
   };
 }

@@ -64,8 +64,9 @@ export const NOT_MODELLED: Readonly<Record<string, string>> = {
 const INPUTS: Record<string, { read: string[]; ignored?: Record<string, string> }> = {
   [T.vpc]: { read: ["cidrBlock", "enableDnsSupport", "enableDnsHostnames"], ignored: { tags: "the topology's VPCs carry no tags" } },
   [T.subnet]: {
-    read: ["vpcId", "cidrBlock", "availabilityZone"],
-    ignored: { mapPublicIpOnLaunch: "no launches in the simulator", tags: "the topology's subnets carry no tags" },
+    // Tags: ReplaceRouteTableAssociation is authorized on the subnet, under the label condition.
+    read: ["vpcId", "cidrBlock", "availabilityZone", "tags"],
+    ignored: { mapPublicIpOnLaunch: "no launches in the simulator" },
   },
   [T.routeTable]: { read: ["vpcId", "routes", "tags"] },
   [T.route]: { read: ["routeTableId", "destinationCidrBlock", "destinationIpv6CidrBlock", "destinationPrefixListId", "networkInterfaceId", "gatewayId"] },
@@ -190,7 +191,8 @@ export async function stackToTopology(resources: readonly RegisteredResource[], 
   const subnets = of(T.subnet).map((r) => {
     if (!vpcIds.has(r.inputs.vpcId)) problems.add(`${where(r)}: VPC ${r.inputs.vpcId} is not declared`);
     if (!r.inputs.availabilityZone) problems.add(`${where(r)}: no availabilityZone (the translation needs the AZ EC2 would pick)`);
-    return { id: r.id!, vpcId: r.inputs.vpcId as string, cidr: r.inputs.cidrBlock as string, availabilityZone: r.inputs.availabilityZone as string };
+    const tags: Record<string, string> = { ...(r.inputs.tags ?? {}) };
+    return { id: r.id!, vpcId: r.inputs.vpcId as string, cidr: r.inputs.cidrBlock as string, availabilityZone: r.inputs.availabilityZone as string, tags };
   });
   const subnetIds = idOf(T.subnet);
   const gatewayIds = idOf(T.igw);
@@ -363,7 +365,7 @@ export async function stackToTopology(resources: readonly RegisteredResource[], 
   }
 
   // --- the agent config against the declared resources
-  checkConfig(config, { labelKey, nicMapKey, instances, elasticIps, tables, enis, ipsOf, bucketNames, attachedTo }, problems);
+  checkConfig(config, { labelKey, nicMapKey, instances, elasticIps, tables, enis, ipsOf, bucketNames, attachedTo, subnets }, problems);
   problems.throwIfAny("the stack's agent config and its declared resources disagree (or a declared resource is not what EC2 could hold)");
 
   const topology: Topology = {
@@ -383,6 +385,15 @@ export async function stackToTopology(resources: readonly RegisteredResource[], 
       secondaryIps: (config.addresses?.secondaryIps ?? []).map((g) => ({ role: g.role, ips: [...g.ips] })),
       elasticIps: (config.addresses?.elasticIps ?? []).map((e) => ({ allocationId: e.allocationId, role: e.role, privateIp: { ...e.privateIp } })),
       routes: (config.routes ?? []).map((r) => ({ routeTableId: r.routeTableId, destinations: [...r.destinations], nextHopRole: r.nextHop.role })),
+      ...(config.routeTableAssociations
+        ? {
+            routeTableAssociations: config.routeTableAssociations.map((e) => ({
+              subnetId: e.subnetId,
+              routeTableIds: { ...e.routeTableIds },
+              routes: e.routes.map((r) => ({ destinations: [...r.destinations], nextHopRole: r.nextHop.role })),
+            })),
+          }
+        : {}),
     },
   };
   return { topology, identityPolicies, objects, notModelled, translated };
@@ -400,6 +411,7 @@ function checkConfig(
     ipsOf: Map<string, string[]>;
     bucketNames: Set<string>;
     attachedTo: Map<string, { instanceId: string; deviceIndex: number }>;
+    subnets: Topology["subnets"];
   },
   problems: Problems,
 ): void {
@@ -460,7 +472,53 @@ function checkConfig(
       else if (!hops.includes(declared.networkInterfaceId)) problems.add(`agent config route ${route.routeTableId} ${destination}: declared next hop ${declared.networkInterfaceId ?? declared.gatewayId} is neither node's ${route.nextHop.role} interface`);
     }
   }
+  checkTwinTables(config, d, labelled, nodeInterface, problems);
   if (!d.bucketNames.has(config.stateStore.bucket)) problems.add(`agent config state bucket ${config.stateStore.bucket}: no declared bucket has this name`);
+}
+
+/**
+ * Association mode: each subnet declared, labelled, and associated with one of its twins; each
+ * twin declared and labelled; in node X's twin every route of the pair points at X's interface of
+ * its role; and the twins hold the same routes but for those next hops (a route on one twin only,
+ * or a differing target, is drift the agent would fail over into).
+ */
+function checkTwinTables(
+  config: AgentConfig,
+  d: { tables: Map<string, TopologyRouteTable>; subnets: Topology["subnets"] },
+  labelled: (what: string, tags: Record<string, string> | undefined) => void,
+  nodeInterface: (node: NodeId, role: string) => string | undefined,
+  problems: Problems,
+): void {
+  for (const entry of config.routeTableAssociations ?? []) {
+    const where = `agent config subnet ${entry.subnetId}`;
+    const subnet = d.subnets.find((s) => s.id === entry.subnetId);
+    if (!subnet) problems.add(`${where}: no declared subnet has this ID`);
+    else labelled(`subnet ${entry.subnetId}`, subnet.tags);
+    const twins = { a: d.tables.get(entry.routeTableIds.a), b: d.tables.get(entry.routeTableIds.b) };
+    for (const node of ["a", "b"] as const) {
+      const table = twins[node];
+      if (!table) {
+        problems.add(`${where}: node ${node}'s twin ${entry.routeTableIds[node]} is not a declared route table`);
+        continue;
+      }
+      labelled(`route table ${table.id} (node ${node}'s twin)`, table.tags);
+      for (const route of entry.routes) {
+        for (const destination of route.destinations) {
+          const declared = table.routes.find((r) => r.destination === destination);
+          const hop = nodeInterface(node, route.nextHop.role);
+          if (declared?.networkInterfaceId !== hop) problems.add(`${where}: node ${node}'s twin ${table.id} routes ${destination} to ${declared ? (declared.networkInterfaceId ?? declared.gatewayId) : "nothing"}, not to node ${node}'s ${route.nextHop.role} interface ${hop}`);
+        }
+      }
+    }
+    const [a, b] = [twins.a, twins.b];
+    if (!a || !b) continue;
+    const holding = [a, b].filter((t) => t.subnetIds?.includes(entry.subnetId));
+    if (holding.length !== 1) problems.add(`${where}: declared associated with ${holding.length} of its twins (${entry.routeTableIds.a}, ${entry.routeTableIds.b}), not exactly one`);
+    const pairDestinations = new Set(entry.routes.flatMap((r) => r.destinations));
+    const others = (t: TopologyRouteTable) => t.routes.filter((r) => !pairDestinations.has(r.destination)).map((r) => JSON.stringify(r)).sort();
+    const [onlyA, onlyB] = [others(a).filter((r) => !others(b).includes(r)), others(b).filter((r) => !others(a).includes(r))];
+    if (onlyA.length > 0 || onlyB.length > 0) problems.add(`${where}: the twins differ beyond the pair's next hops: only in ${a.id}: ${onlyA.join(", ") || "-"}; only in ${b.id}: ${onlyB.join(", ") || "-"}`);
+  }
 }
 
 /**
@@ -475,6 +533,7 @@ export function policyDisagreements(policy: PolicyDocument, translation: StackTr
     "network-interface": new Set(topology.instances.flatMap((i) => i.interfaces.map((n) => n.id))),
     "elastic-ip": new Set(topology.elasticIps.map((e) => e.allocationId)),
     "route-table": new Set(topology.routeTables.map((t) => t.id)),
+    subnet: new Set(topology.subnets.map((s) => s.id)),
   };
   const buckets = new Set(topology.buckets.map((b) => b.name));
   const prefix = `arn:aws:ec2:${topology.region}:${topology.accountId}:`;
@@ -497,7 +556,9 @@ export function policyDisagreements(policy: PolicyDocument, translation: StackTr
   const moved = {
     "network-interface": (["a", "b"] as const).flatMap((node) => Object.entries(config.nodes[node].interfaces).filter(([role]) => followRoles.has(role)).map(([, nic]) => nic.id)),
     "elastic-ip": (config.addresses?.elasticIps ?? []).map((e) => e.allocationId),
-    "route-table": (config.routes ?? []).map((r) => r.routeTableId),
+    // Per-route tables (ReplaceRoute) and association mode's twins and subnets (ReplaceRouteTableAssociation).
+    "route-table": [...(config.routes ?? []).map((r) => r.routeTableId), ...(config.routeTableAssociations ?? []).flatMap((s) => [s.routeTableIds.a, s.routeTableIds.b])],
+    subnet: (config.routeTableAssociations ?? []).map((s) => s.subnetId),
   };
   const granted = (type: string) =>
     new Set(

@@ -15,6 +15,8 @@ function describeOperation(op: Operation): string {
       return `${op.allocationId} → ${op.networkInterfaceId} ${op.privateIp} (AllowReassociation)`;
     case "ReplaceRoute":
       return `${op.routeTableId} ${destinationText(op.destination)} → ${op.networkInterfaceId}`;
+    case "ReplaceRouteTableAssociation":
+      return `${op.subnetId}: ${op.fromRouteTableId} → ${op.routeTableId} (every route of the subnet)`;
   }
 }
 

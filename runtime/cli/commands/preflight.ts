@@ -1,6 +1,9 @@
 import { lookup } from "node:dns/promises";
 import { BlockList, isIP } from "node:net";
+import type { AgentConfig } from "../../config/types.js";
 import { timeBudgets } from "../../config/types.js";
+import type { CloudProvider } from "../../core/provider.js";
+import { describeTwinDrift, twinTableDrift } from "../../core/twin-drift.js";
 import { asHaPairError } from "../../core/errors.js";
 import { planOperations } from "../../core/operations.js";
 import { planFailover } from "../../core/planner.js";
@@ -106,6 +109,7 @@ export const preflightCommand: Command = {
       }
     }
     checks.push(stateRead, stateWrite);
+    if ((config.routeTableAssociations ?? []).length > 0) checks.push(...(await twinTableChecks(config, provider, signal)));
 
     const ok = checks.every((c) => c.status !== "fail");
     if (out.json) {
@@ -118,3 +122,17 @@ export const preflightCommand: Command = {
     return ok ? EXIT_OK : EXIT_FAILED;
   },
 };
+
+/** Association mode: the twin route tables must be identical but for the pair's routes (twin-drift.ts). */
+async function twinTableChecks(config: AgentConfig, provider: CloudProvider, signal: AbortSignal): Promise<PreflightCheck[]> {
+  try {
+    const drift = twinTableDrift(config, await provider.observe(signal, { twinTables: true }));
+    if (drift.length === 0) {
+      const pairs = new Set((config.routeTableAssociations ?? []).map((s) => `${s.routeTableIds.a}/${s.routeTableIds.b}`));
+      return [{ name: "twin route tables", status: "ok", detail: `${[...pairs].join(", ")}: identical but for the pair's routes, which point at each node's own interfaces` }];
+    }
+    return drift.map((d) => ({ name: "twin route tables", status: "fail" as const, detail: describeTwinDrift(d) }));
+  } catch (err) {
+    return [{ name: "twin route tables", status: "fail", detail: `could not read them: ${asHaPairError(err).describe()}` }];
+  }
+}
