@@ -1,11 +1,11 @@
 /**
  * Whole-resource GET and conditional PUT of ARM resources as raw JSON, through the
- * NetworkManagementClient's own pipeline (authentication, user agent, fast-poll policy).
+ * ServiceClient's own pipeline (authentication, user agent, fast-poll policy).
  * Raw JSON, not the SDK's models, because a PUT replaces the whole resource: a property the SDK's
  * model does not know (added to the API after the SDK was generated) would be dropped from the
  * body and reset by Azure. The body we PUT is the body we GOT, changed only where we mean to.
  */
-import type { NetworkManagementClient } from "@azure/arm-network";
+import type { ServiceClient } from "@azure/core-client";
 import { createHttpHeaders, createPipelineRequest, RestError, type PipelineResponse } from "@azure/core-rest-pipeline";
 import { setTimeout as sleep } from "node:timers/promises";
 import { classifyArmError, retryAfterMs } from "./errors.js";
@@ -21,7 +21,7 @@ export interface ArmCallOptions {
 
 export class ArmJson {
   constructor(
-    private readonly client: NetworkManagementClient,
+    private readonly client: ServiceClient,
     private readonly endpoint: string,
   ) {}
 

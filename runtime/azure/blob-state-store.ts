@@ -30,7 +30,8 @@ export class BlobStateStore implements StateStore {
     private readonly options: { account: string; container: string; blob: string; requestMs: number; onCall?: CallListener },
   ) {
     this.blob = service.getContainerClient(options.container).getBlockBlobClient(options.blob);
-    this.location = `https://${options.account}.blob.core.windows.net/${options.container}/${options.blob}`;
+    // The URL the SDK really calls (a private endpoint, or Azurite's path-style account URL).
+    this.location = this.blob.url;
   }
 
   private call<T>(action: string, run: () => Promise<T>, expected?: (err: unknown) => boolean): Promise<T> {

@@ -3,9 +3,8 @@
  * standard Azure SDK environment variables first (AZURE_CLIENT_ID, AZURE_POD_IDENTITY_AUTHORITY_HOST),
  * then the config's endpoints, then Azure's public-cloud defaults.
  */
-import { NetworkManagementClient } from "@azure/arm-network";
 import type { TokenCredential } from "@azure/core-auth";
-import { bearerTokenAuthenticationPolicyName } from "@azure/core-rest-pipeline";
+import { ServiceClient } from "@azure/core-client";
 import { ManagedIdentityCredential } from "@azure/identity";
 import { BlobServiceClient, StorageSharedKeyCredential } from "@azure/storage-blob";
 import type { AzureAgentConfig } from "../config/types.js";
@@ -52,15 +51,21 @@ export function managedIdentity(settings: AzureSettings, env: NodeJS.ProcessEnv)
   return settings.clientId ? new ManagedIdentityCredential({ clientId: settings.clientId }) : new ManagedIdentityCredential();
 }
 
-export function createNetworkClient(config: AzureAgentConfig, settings: AzureSettings, credential: TokenCredential): NetworkManagementClient {
-  const client = new NetworkManagementClient(credential, config.subscriptionId, {
+/**
+ * The ARM client: the Azure SDK's own HTTP stack (@azure/core-client's ServiceClient, the base
+ * of @azure/arm-network's NetworkManagementClient) with ha-pair's policies. Not the
+ * NetworkManagementClient itself: its constructor builds every one of Microsoft.Network's ~200
+ * operation groups, which puts 1.8 MB of serializers into the agent bundle, and its typed models
+ * cannot be used for our writes anyway (arm.ts: a PUT must carry properties the model lacks).
+ */
+export function createArmClient(settings: AzureSettings, credential: TokenCredential): ServiceClient {
+  const client = new ServiceClient({
     endpoint: settings.arm,
     // One retry loop, ours (retry.ts): it classifies ARM's codes and keeps to the failover deadline.
     retryOptions: { maxRetries: 0 },
     additionalPolicies: [{ policy: fastPollPolicy, position: "perRetry" }],
     userAgentOptions: { userAgentPrefix: "ha-pair" },
   });
-  client.pipeline.removePolicy({ name: bearerTokenAuthenticationPolicyName });
   client.pipeline.addPolicy(loopbackAwareBearerPolicy(credential, ARM_SCOPE), { phase: "Sign" });
   return client;
 }

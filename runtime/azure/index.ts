@@ -1,5 +1,5 @@
 /**
- * The Azure CloudProvider: route tables and NICs through ARM (@azure/arm-network's pipeline),
+ * The Azure CloudProvider: route tables and NICs through ARM (the Azure SDK's core HTTP pipeline),
  * the Blob state store (@azure/storage-blob) and the VM's identity from Azure IMDS, the token
  * from its managed identity (@azure/identity).
  */
@@ -13,7 +13,7 @@ import { ArmJson, type Json } from "./arm.js";
 import { moveIpConfigurations, updateRouteTable } from "./arm-operations.js";
 import { BlobStateStore } from "./blob-state-store.js";
 import { tracked } from "./calls.js";
-import { createBlobService, createNetworkClient, managedIdentity, resolveAzureSettings, type AzureSettings } from "./clients.js";
+import { createBlobService, createArmClient, managedIdentity, resolveAzureSettings, type AzureSettings } from "./clients.js";
 import { fetchAzureInstance } from "./identity.js";
 import { buildAzureObservedState, observedResources } from "./observe.js";
 import { checkAzurePermissions } from "./permissions.js";
@@ -42,7 +42,7 @@ export function createAzureProvider(config: AzureAgentConfig, options: AzureProv
   const budgets = timeBudgets(config);
   const settings = resolveAzureSettings(config, env);
   const credential = managedIdentity(settings, env);
-  const client = createNetworkClient(config, settings, credential);
+  const client = createArmClient(settings, credential);
   const arm = new ArmJson(client, settings.arm);
   const stateStore = new BlobStateStore(createBlobService(config, settings, credential), {
     ...config.stateStore,

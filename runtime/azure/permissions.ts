@@ -5,7 +5,7 @@
  * operation needs is evaluated against the answer as ARM would (wildcards, notActions).
  */
 import { createHttpHeaders, createPipelineRequest, RestError } from "@azure/core-rest-pipeline";
-import type { NetworkManagementClient } from "@azure/arm-network";
+import type { ServiceClient } from "@azure/core-client";
 import type { AzureOperation } from "../core/operations.js";
 import type { CallListener, PermissionCheck } from "../core/provider.js";
 import { tracked } from "./calls.js";
@@ -46,7 +46,7 @@ function needs(op: AzureOperation): { resource: string; actions: readonly string
 }
 
 export async function checkAzurePermissions(
-  client: NetworkManagementClient,
+  client: ServiceClient,
   endpoint: string,
   operations: AzureOperation[],
   signal: AbortSignal,
@@ -73,25 +73,24 @@ export async function checkAzurePermissions(
     }));
   }
   const checks: PermissionCheck[] = [];
+  // One check per operation and resource: allowed when every action it needs is.
   for (const { op, resource, actions } of wanted) {
     let permissions: Permission[];
     try {
       permissions = await answers.get(resource)!;
     } catch (err) {
       const error = classifyArmError(err, { action: "read the permissions of", resource });
-      // Not being allowed to read one's own permissions proves nothing about the actions themselves.
-      checks.push({ action: op.action, target: op.target, allowed: false, detail: error.message });
+      // Not being able to read the permissions proves nothing about the actions themselves: not a denial.
+      checks.push({ action: op.action, target: resource, allowed: false, detail: error.message });
       continue;
     }
-    for (const action of actions) {
-      const allowed = isActionAllowed(permissions, action);
-      checks.push({
-        action: op.action,
-        target: op.target,
-        allowed,
-        ...(allowed ? {} : { denied: true, permission: action, resource, detail: `the node's identity may not ${action} on ${resource}` }),
-      });
-    }
+    const missing = actions.filter((action) => !isActionAllowed(permissions, action));
+    checks.push({
+      action: op.action,
+      target: resource,
+      allowed: missing.length === 0,
+      ...(missing.length === 0 ? {} : { denied: true, permission: missing.join(", "), resource, detail: `the node's identity may not ${missing.join(", ")} on ${resource} (no role assignment there grants it)` }),
+    });
   }
   return checks;
 }
