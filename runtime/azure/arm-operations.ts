@@ -2,7 +2,6 @@
  * The two Azure operations, each a read-modify-write from a fresh GET with If-Match, retried as
  * a whole (so a 412 re-reads and recomputes) under the failover deadline.
  */
-import { RestError } from "@azure/core-rest-pipeline";
 import { HaPairError } from "../core/errors.js";
 import type { MoveIpConfigurationsOperation, UpdateRouteTableOperation } from "../core/operations.js";
 import { canonicalDestination } from "../config/semantics.js";
@@ -86,7 +85,9 @@ export async function moveIpConfigurations(arm: ArmJson, op: MoveIpConfiguration
     const nic = await arm.get(op.toNetworkInterfaceId, options);
     const configs = (props(nic).ipConfigurations ?? []) as IpConfigJson[];
     const subnet = configs.find((c) => c.properties?.primary === true)?.properties?.subnet ?? configs[0]?.properties?.subnet;
-    if (!subnet?.id) throw new RestError(`${op.toNetworkInterfaceId} has no ipConfiguration with a subnet to add to`, { code: "InvalidIPConfigCount", statusCode: 400 });
+    if (!subnet?.id) {
+      throw new HaPairError({ code: "InvalidIPConfigCount", errorClass: "permanent", message: `${op.toNetworkInterfaceId} has no ipConfiguration with a subnet to add the moving ones to.`, resource: op.toNetworkInterfaceId });
+    }
     let changed = false;
     for (const want of op.ipConfigurations) {
       const have = configs.find((c) => c.name?.toLowerCase() === want.name.toLowerCase());

@@ -57,6 +57,8 @@ export interface AzureSim {
   readonly calls: ArmCallRecord[];
   /** The managed identity (principal ID) of each node's VM. */
   readonly principals: Record<NodeId, string>;
+  /** The client ID of each node's managed identity (AZURE_CLIENT_ID picks it, as for a user-assigned identity). */
+  readonly clientIds: Record<NodeId, string>;
   /** Replace the role assigned to a node's identity on the pair's resource group. */
   setRole(node: NodeId, role: RoleDefinition): void;
   agentConfig(): AzureAgentConfig;
@@ -78,14 +80,16 @@ export async function startAzureSim(options: AzureSimOptions = {}): Promise<Azur
   try {
     const imdsServers = {} as Record<NodeId, AzureImdsServer>;
     const principals = {} as Record<NodeId, string>;
+    const clientIds = {} as Record<NodeId, string>;
     for (const node of ["a", "b"] as NodeId[]) {
       const spec = topology.nodes[node];
       const principalId = randomUUID();
       principals[node] = principalId;
+      clientIds[node] = randomUUID();
       roles.assign({ principalId, scope, role: SIM_DEFAULT_ROLE });
       const firstNic = Object.values(spec.nics)[0]!;
       const server = await startAzureImds(
-        { resourceId: vmId(topology, spec.vm), name: spec.vm, subscriptionId: topology.subscriptionId, resourceGroupName: topology.resourceGroup, location: topology.location, vmId: randomUUID(), principalId, clientId: randomUUID(), privateIp: firstNic.privateIp },
+        { resourceId: vmId(topology, spec.vm), name: spec.vm, subscriptionId: topology.subscriptionId, resourceGroupName: topology.resourceGroup, location: topology.location, vmId: randomUUID(), principalId, clientId: clientIds[node], privateIp: firstNic.privateIp },
         tokens,
         () => faults.config.latencyMs ?? 0,
       );
@@ -111,6 +115,7 @@ export async function startAzureSim(options: AzureSimOptions = {}): Promise<Azur
       faults,
       calls: arm.calls,
       principals,
+      clientIds,
       setRole: (node, role) => roles.set(principals[node], [{ scope, role }]),
       agentConfig: () => buildAzureAgentConfig(topology, { arm: arm.url, blob: blobEndpoint, imds: imdsServers.a.url }, AZURITE_ACCOUNT, options.agentTimeouts),
       stop: async () => {
