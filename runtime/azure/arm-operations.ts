@@ -67,7 +67,20 @@ export async function moveIpConfigurations(arm: ArmJson, op: MoveIpConfiguration
     const configs = (props(nic).ipConfigurations ?? []) as IpConfigJson[];
     const moving = (c: IpConfigJson) => op.ipConfigurations.some((m) => m.name.toLowerCase() === c.name?.toLowerCase() || m.privateIp === c.properties?.privateIPAddress);
     const leaving = configs.filter(moving);
-    if (leaving.length === 0) return;
+    if (leaving.length === 0) {
+      // Already without them — but an update still in flight (a run that died after its PUT)
+      // keeps the IPs allocated until it ends: the receiving NIC would get PrivateIPAddressInUse.
+      const state = props(nic).provisioningState;
+      if (state !== undefined && state !== "Succeeded") {
+        throw new HaPairError({
+          code: "AnotherOperationInProgress",
+          errorClass: "transient",
+          message: `${op.fromNetworkInterfaceId} is ${String(state)}: its earlier update must end before the IPs it released are free.`,
+          resource: op.fromNetworkInterfaceId,
+        });
+      }
+      return;
+    }
     const primary = leaving.find((c) => c.properties?.primary === true);
     if (primary) {
       throw new HaPairError({

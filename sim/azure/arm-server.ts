@@ -36,6 +36,8 @@ export interface ArmServerOptions {
   faults: AzureFaults;
   writeBucket: WriteBucketConfig | false;
   port?: number;
+  /** Called after each answer is sent (tests use it to act between a client's GET and its PUT). */
+  onAnswered?: (call: ArmCallRecord) => void;
 }
 
 export interface ArmServer {
@@ -189,7 +191,11 @@ export async function startArmServer(options: ArmServerOptions): Promise<ArmServ
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
       void handle(req, res, Buffer.concat(chunks).toString("utf8")).then(
-        (r) => calls.push({ method: req.method ?? "", path: (req.url ?? "").split("?")[0]!, status: r.status, ...(r.code ? { code: r.code } : {}), ...(r.principalId ? { principalId: r.principalId } : {}), at: Date.now(), ms: performance.now() - started }),
+        (r) => {
+          const call: ArmCallRecord = { method: req.method ?? "", path: (req.url ?? "").split("?")[0]!, status: r.status, ...(r.code ? { code: r.code } : {}), ...(r.principalId ? { principalId: r.principalId } : {}), at: Date.now(), ms: performance.now() - started };
+          calls.push(call);
+          options.onAnswered?.(call);
+        },
         () => res.destroy(),
       );
     });

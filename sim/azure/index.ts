@@ -18,6 +18,7 @@ import { exampleAzureTopology, type AzureTopology } from "./topology.js";
 import { AzureWorld, type LroDurations } from "./world.js";
 
 export type { AzureFaultConfig } from "./faults.js";
+export type { ArmCallRecord } from "./arm-server.js";
 export type { AzureTopology } from "./topology.js";
 export type { RoleDefinition } from "./rbac.js";
 export { exampleAzureTopology } from "./topology.js";
@@ -59,6 +60,8 @@ export interface AzureSim {
   readonly principals: Record<NodeId, string>;
   /** The client ID of each node's managed identity (AZURE_CLIENT_ID picks it, as for a user-assigned identity). */
   readonly clientIds: Record<NodeId, string>;
+  /** Set a hook called after each ARM answer (null removes it). */
+  onAnswered(hook: ((call: ArmCallRecord) => void) | null): void;
   /** Replace the role assigned to a node's identity on the pair's resource group. */
   setRole(node: NodeId, role: RoleDefinition): void;
   agentConfig(): AzureAgentConfig;
@@ -96,7 +99,16 @@ export async function startAzureSim(options: AzureSimOptions = {}): Promise<Azur
       stops.push(server.stop);
       imdsServers[node] = server;
     }
-    const arm = await startArmServer({ world, tokens, roles, faults, writeBucket: options.writeBucket ?? ARM_WRITE_BUCKET, ...(options.port !== undefined ? { port: options.port } : {}) });
+    let answered: ((call: ArmCallRecord) => void) | null = null;
+    const arm = await startArmServer({
+      world,
+      tokens,
+      roles,
+      faults,
+      writeBucket: options.writeBucket ?? ARM_WRITE_BUCKET,
+      onAnswered: (call) => answered?.(call),
+      ...(options.port !== undefined ? { port: options.port } : {}),
+    });
     stops.push(arm.stop);
     let azurite: Azurite | undefined;
     if (options.blob !== false) {
@@ -116,6 +128,9 @@ export async function startAzureSim(options: AzureSimOptions = {}): Promise<Azur
       calls: arm.calls,
       principals,
       clientIds,
+      onAnswered: (hook) => {
+        answered = hook;
+      },
       setRole: (node, role) => roles.set(principals[node], [{ scope, role }]),
       agentConfig: () => buildAzureAgentConfig(topology, { arm: arm.url, blob: blobEndpoint, imds: imdsServers.a.url }, AZURITE_ACCOUNT, options.agentTimeouts),
       stop: async () => {
