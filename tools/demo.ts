@@ -11,6 +11,7 @@ import { CallRecorder } from "../runtime/core/recorder.js";
 import { startAwsSim } from "../sim/index.js";
 import { exampleTopology } from "../sim/topologies.js";
 import { useSimEnvironment } from "./sim-env.js";
+import { runAzureDemo } from "./demo-azure.js";
 
 function summarizePair(config: AgentConfig): string {
   const ips = (config.addresses?.secondaryIps ?? []).reduce((n, g) => n + g.ips.length, 0);
@@ -23,13 +24,21 @@ function summarizePair(config: AgentConfig): string {
 
 export const demoCommand: Command = {
   name: "demo",
-  summary: "rehearse a failover locally: simulated AWS in-process, fail over a→b and back, show every call",
-  usage: "ha-pair demo [--latency-ms N]",
-  options: { "latency-ms": { type: "string" } },
+  summary: "rehearse a failover locally: simulated AWS (or Azure) in-process, fail over a→b and back, show every call",
+  usage: "ha-pair demo [--cloud aws|azure] [--latency-ms N] [--lro-scale X]",
+  options: { "latency-ms": { type: "string" }, cloud: { type: "string" }, "lro-scale": { type: "string" } },
   async run({ values, out }) {
     const latencyRaw = stringFlag(values, "latency-ms") ?? "25";
     const latencyMs = Number(latencyRaw);
     if (!Number.isInteger(latencyMs) || latencyMs < 0 || latencyMs > 5000) throw new UsageError(`--latency-ms must be an integer from 0 to 5000, got "${latencyRaw}"`);
+    const cloud = stringFlag(values, "cloud") ?? "aws";
+    if (cloud !== "aws" && cloud !== "azure") throw new UsageError(`--cloud must be aws or azure, got "${cloud}"`);
+    if (cloud === "azure") {
+      const scaleRaw = stringFlag(values, "lro-scale") ?? "0.02";
+      const lroScale = Number(scaleRaw);
+      if (!Number.isFinite(lroScale) || lroScale < 0 || lroScale > 1) throw new UsageError(`--lro-scale must be a number from 0 to 1, got "${scaleRaw}"`);
+      return runAzureDemo(out, latencyMs, lroScale);
+    }
 
     const sim = await startAwsSim({ topology: exampleTopology(), port: 0, seed: 1, faults: { latencyMs } });
     try {
