@@ -2,12 +2,10 @@ import type { AzureAgentConfig, NodeId } from "../runtime/config/types.js";
 import { createAzureProvider } from "../runtime/azure/index.js";
 import { EXIT_FAILED, EXIT_OK } from "../runtime/cli/errors.js";
 import type { Output } from "../runtime/cli/output.js";
-import { bold, dim, ms } from "../runtime/cli/output.js";
-import { renderCall, renderFailoverSummary, renderPicture } from "../runtime/cli/render.js";
-import { inspectPair } from "../runtime/core/desired.js";
-import { failover, type FailoverReport } from "../runtime/core/executor.js";
-import { CallRecorder } from "../runtime/core/recorder.js";
+import { bold, ms } from "../runtime/cli/output.js";
+import type { CallRecorder } from "../runtime/core/recorder.js";
 import { exampleAzureTopology, startAzureSim, type AzureSim } from "../sim/azure/index.js";
+import { rehearse } from "./rehearsal.js";
 
 function summarizePair(config: AzureAgentConfig): string {
   const ipConfigs = config.addresses?.ipConfigurations?.length ?? 0;
@@ -31,37 +29,7 @@ export async function runAzureDemo(out: Output, latencyMs: number, lroScale: num
     const config = sim.agentConfig();
     out.line(bold(`ha-pair demo — a failover rehearsal against a simulated Azure at ${sim.arm} (${latencyMs} ms per call; LROs: route table ${Math.round(sim.world.durations.routeTableMs)} ms, NIC ${Math.round(sim.world.durations.networkInterfaceMs)} ms)`));
     out.line(`  ${summarizePair(config)}`);
-    const show = async (title: string, node: NodeId) => {
-      const provider = providerOn(sim, node, config, new CallRecorder());
-      const observed = await provider.observe(AbortSignal.timeout(30_000));
-      out.line("");
-      out.line(bold(`── ${title} ──`));
-      for (const line of renderPicture(config, inspectPair(config, observed))) out.line(line);
-    };
-    const run = async (from: NodeId, to: NodeId): Promise<FailoverReport> => {
-      const recorder = new CallRecorder();
-      const provider = providerOn(sim, to, config, recorder);
-      const identity = await provider.identity();
-      out.line("");
-      out.line(bold(`── failover ${from} → ${to}: node ${to} (${identity.instanceId.split("/").pop()}) becomes active ──`));
-      const origin = performance.timeOrigin + performance.now();
-      recorder.subscribe((call) => out.line(renderCall(call, origin)));
-      const report = await failover(config, to, provider, {
-        recorder,
-        owner: { instanceId: identity.instanceId, host: "demo" },
-        onEvent: (event) => {
-          if (event.type === "phase-start") out.line(dim(`  ${event.phase}`));
-        },
-      });
-      for (const line of renderFailoverSummary(report)) out.line(line);
-      return report;
-    };
-    await show("where the pair stands at the start", "a");
-    const there = await run("a", "b");
-    await show("where the pair stands now", "b");
-    const back = await run("b", "a");
-    await show("where the pair stands now", "a");
-    out.line("");
+    const { there, back } = await rehearse(out, config, (node, recorder) => providerOn(sim, node, config, recorder), (id) => id.split("/").pop() ?? id);
     const ok = there.converged && back.converged;
     out.line(bold(`demo ${ok ? "done" : "FAILED"}: a→b ${ms(there.durationMs)}, b→a ${ms(back.durationMs)} trigger→converged; the NIC pair (giving NIC, then receiving NIC) is the critical path`));
     return ok ? EXIT_OK : EXIT_FAILED;
