@@ -140,6 +140,7 @@ describe("the Azure branch of the config", () => {
     ["a route listed twice", (c: AzureAgentConfig) => c.routes![0]!.addressPrefixes.push("0.0.0.0/0"), "/routes/0/addressPrefixes", "list each once"],
     ["a NIC ID that is not one", (c: AzureAgentConfig) => (c.nodes.a.interfaces.external!.id = "eni-0123456789abcdef0"), "/nodes/a/interfaces/external/id", "network interface resource ID"],
     ["an AWS field in an Azure config", (c: AzureAgentConfig) => ((c as unknown as Record<string, unknown>).region = "westeurope"), "/region", "not a known property"],
+    ["ARM over plain http off this machine", (c: AzureAgentConfig) => (c.endpoints = { arm: "http://management.example.net" }), "/endpoints/arm", "must be https"],
     ["an S3 state store", (c: AzureAgentConfig) => ((c as unknown as Record<string, unknown>).stateStore = { type: "s3", bucket: "b", key: "k" }), "/stateStore", "azureBlob"],
   ])("%s is an error at its JSON path", (_name, mutate, path, text) => {
     const found = errors(mutate);
