@@ -147,3 +147,37 @@ describe("the Azure branch of the config", () => {
     expect(found.some((e) => e.path.startsWith(path) && e.message.includes(text)), JSON.stringify(found)).toBe(true);
   });
 });
+
+describe("the ARM retry loop", () => {
+  const failure = (status: number, code: string, retryAfter?: string) => ({
+    statusCode: status,
+    response: { headers: { get: (name: string) => (name === "retry-after" ? retryAfter : undefined) }, bodyAsText: JSON.stringify({ error: { code, message: code } }) },
+  });
+  const context = { action: "update route table", resource: "/subscriptions/s/resourceGroups/r/providers/Microsoft.Network/routeTables/t" };
+
+  it("waits at least the Retry-After of a 429, then succeeds", async () => {
+    const { withArmRetries } = await import("../runtime/azure/retry.js");
+    let n = 0;
+    const started = performance.now();
+    const result = await withArmRetries(context, AbortSignal.timeout(10_000), async () => {
+      n += 1;
+      if (n === 1) throw failure(429, "RetryableErrorDueToAnotherOperation", "1");
+      return "done";
+    }, { random: () => 0 });
+    expect(result).toEqual({ value: "done", attempts: 2 });
+    expect(performance.now() - started).toBeGreaterThanOrEqual(990);
+  });
+
+  it("a permanent error stops at once; the deadline ends transient retries with DeadlineExceeded", async () => {
+    const { withArmRetries } = await import("../runtime/azure/retry.js");
+    let n = 0;
+    await expect(withArmRetries(context, AbortSignal.timeout(10_000), async () => {
+      n += 1;
+      throw failure(403, "AuthorizationFailed");
+    })).rejects.toMatchObject({ code: "AuthorizationFailed", errorClass: "permanent" });
+    expect(n).toBe(1);
+    await expect(withArmRetries(context, AbortSignal.timeout(300), async () => {
+      throw failure(409, "AnotherOperationInProgress", "10");
+    })).rejects.toMatchObject({ code: "DeadlineExceeded", errorClass: "deadline" });
+  });
+});
