@@ -3,7 +3,7 @@ import type { ObservedState } from "../core/observed.js";
 import { routeKey } from "../core/observed.js";
 import { canonicalDestination } from "../config/semantics.js";
 import type { ArmJson, Json } from "./arm.js";
-import { nicOfIpConfiguration, sameResource } from "./resource-id.js";
+import { sameResource } from "./resource-id.js";
 
 /** The resources the verification wave reads: every route table, and the NICs of moving ipConfigurations. */
 export function observedResources(config: AzureAgentConfig): { routeTables: string[]; networkInterfaces: string[] } {
@@ -53,4 +53,3 @@ export function buildAzureObservedState(config: AzureAgentConfig, tables: Map<st
   return observed;
 }
 
-export { nicOfIpConfiguration };
