@@ -33,6 +33,18 @@ describe("ha-pair on an Azure config, from a plain shell", () => {
     expect((await runCli(["inspect", "--config", configFile, "--json"])).json()).toMatchObject({ activeNode: "a" });
   });
 
+  it("preflight passes (IMDS, endpoints, RBAC permissions, state read/write) and reset removes the state blob", async () => {
+    const preflight = await runCli(["preflight", "--config", configFile, "--json"]);
+    expect(preflight.code, preflight.stdout).toBe(0);
+    const checks = (preflight.json() as { checks: { name: string; status: string }[] }).checks;
+    expect(checks.some((c) => c.name.startsWith("permission UpdateRouteTable") && c.status === "ok")).toBe(true);
+    expect(checks.filter((c) => c.status === "fail")).toEqual([]);
+    const reset = await runCli(["reset", "--config", configFile, "--force", "--json"]);
+    expect(reset.code, reset.stderr).toBe(0);
+    const after = await runCli(["failover", "--config", configFile, "--activate", "a", "--json"]);
+    expect(after.json()).toMatchObject({ converged: true, generation: 1 });
+  });
+
   it("an invalid Azure config exits 2 naming the JSON path, and makes no API call", async () => {
     const config = sim.agentConfig() as unknown as { routes: { addressPrefixes: string[] }[]; nodes: { b: { interfaces: Record<string, { id: string }> } } };
     config.routes[0]!.addressPrefixes = ["0.0.0.0/33"];
