@@ -17,6 +17,7 @@ import { pairTopology } from "../sim/topologies.js";
 import { useSimEnvironment } from "../tools/sim-env.js";
 import { sequentialRoundTrips, timed } from "./round-trips.js";
 import { awsScaling, measure, SCALING_ROUTES, type ScalingRow } from "./scaling.js";
+import { azureBench } from "./azure.js";
 
 // As the CLI does: the SDK's notice that future releases need Node 22 is not a bench result.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
@@ -312,13 +313,14 @@ async function main(): Promise<void> {
   // calls by action include) to the same floor, so it is reported beside, not judged by it.
   const scaling = rows.filter((r) => r.path === "daemon");
   const scalingOneShot = rows.filter((r) => r.path === "one-shot");
+  const azure = await azureBench(log);
   const targets = {
     roundTripsAtMost3: failoverResult.sequentialRoundTrips <= 3,
     coldStartUnder150ms: coldStartResult.processStartToFirstApiCallMs.median < 150,
     scaling: scalingTargets(scaling),
   };
   if (values.json) {
-    process.stdout.write(`${JSON.stringify({ failover: failoverResult, coldStart: coldStartResult, daemon: daemonResult, scaling, scalingOneShot, targets }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ failover: failoverResult, coldStart: coldStartResult, daemon: daemonResult, scaling, scalingOneShot, azure, targets }, null, 2)}\n`);
   } else {
     log(`scaling targets (daemon path; the one-shot rows above are reported, not judged): every row converged ${targets.scaling.everyRowConverged ? "met" : "MISSED"}; association 500 routes ≤ 1.5× floor ${targets.scaling.association500Within1_5xFloor ?? "not run"}; per-route ≤ 1.3× bucket floor at 100/200/500: ${JSON.stringify(targets.scaling.perRouteWithin1_3xBucketFloor)}`);
     const f = failoverResult;

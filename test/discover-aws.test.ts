@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { AgentConfig, NodeId } from "../runtime/config/types.js";
+import type { AwsAgentConfig as AgentConfig, NodeId } from "../runtime/config/types.js";
 import { validateConfig } from "../runtime/config/validate.js";
 import { failover } from "../runtime/core/executor.js";
 import { discoverAws } from "../runtime/discovery/aws/discover-aws.js";

@@ -2,7 +2,7 @@
 // module leaves it; the mock cloud answers the preview reads from the simulated cloud's state.
 import { CreateTagsCommand } from "@aws-sdk/client-ec2";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { AgentConfig } from "../runtime/config/types.js";
+import type { AwsAgentConfig as AgentConfig } from "../runtime/config/types.js";
 import { discoverAws } from "../runtime/discovery/aws/discover-aws.js";
 import { createBrownfield, type PairArgsDocument } from "../stacks/aws-brownfield/program.js";
 import { writeFileSync } from "node:fs";

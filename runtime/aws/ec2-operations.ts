@@ -19,7 +19,7 @@ import {
   type ReplaceRouteCommandInput,
   type ReplaceRouteTableAssociationCommandInput,
 } from "@aws-sdk/client-ec2";
-import type { AssignPrivateIpsOperation, AssociateAddressOperation, Operation, ReplaceRouteOperation, ReplaceRouteTableAssociationOperation } from "../core/operations.js";
+import type { AssignPrivateIpsOperation, AssociateAddressOperation, AwsOperation as Operation, ReplaceRouteOperation, ReplaceRouteTableAssociationOperation } from "../core/operations.js";
 import { destinationText } from "../core/operations.js";
 import { ec2Arn } from "./arns.js";
 

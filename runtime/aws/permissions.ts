@@ -28,7 +28,7 @@ import {
   type EC2Client,
 } from "@aws-sdk/client-ec2";
 import type { Ec2ReadAction } from "./api-actions.js";
-import type { AssignPrivateIpsOperation, AssociateAddressOperation, Operation, ReplaceRouteOperation, ReplaceRouteTableAssociationOperation } from "../core/operations.js";
+import type { AssignPrivateIpsOperation, AssociateAddressOperation, AwsOperation as Operation, ReplaceRouteOperation, ReplaceRouteTableAssociationOperation } from "../core/operations.js";
 import type { CallListener, PermissionCheck } from "../core/provider.js";
 import { tracked } from "./calls.js";
 import { operationArns, operationTarget, sendAssociationSwap, sendDryRun } from "./ec2-operations.js";

@@ -7,7 +7,7 @@
  * InvalidAssociationID.NotFound (someone swapped in between), then swaps once more.
  */
 import { DescribeRouteTablesCommand, type EC2Client, type RouteTable } from "@aws-sdk/client-ec2";
-import type { AgentConfig } from "../config/types.js";
+import type { AwsAgentConfig as AgentConfig } from "../config/types.js";
 import { HaPairError } from "../core/errors.js";
 import type { ReplaceRouteTableAssociationOperation } from "../core/operations.js";
 import type { CallListener } from "../core/provider.js";

@@ -4,7 +4,7 @@
  * deadline is derived from it, so a pair with 500 routes is not given up on at a fixed 30 s
  * while its calls are still (correctly) waiting for tokens: giving up leaves the pair split.
  */
-import type { AgentConfig, ThrottlingConfig, TokenBucketSettings } from "./types.js";
+import type { AwsAgentConfig as AgentConfig, ThrottlingConfig, TokenBucketSettings } from "./types.js";
 
 /** Mutating calls per action when every item moves (the most a failover sends). */
 export function mutatingCallsPerAction(config: AgentConfig): Record<string, number> {

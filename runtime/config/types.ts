@@ -4,6 +4,10 @@
  * discovery, hand-written configs and the agent. `agent-config.schema.json` is its
  * JSON Schema; these types mirror it exactly (test/config-schema.test.ts keeps them in step).
  */
+import type { AzureAgentConfig } from "./azure-types.js";
+import { DEFAULT_AZURE_TIMEOUTS } from "./azure-types.js";
+
+export * from "./azure-types.js";
 
 import { DEADLINE_MARGIN_MS, planThrottleFloorMs } from "./plan-budget.js";
 
@@ -14,13 +18,20 @@ export function otherNode(node: NodeId): NodeId {
   return node === "a" ? "b" : "a";
 }
 
-export type Cloud = "aws";
+export type Cloud = AgentConfig["cloud"];
 
-export interface AgentConfig {
+/**
+ * One pair's config, by cloud: `cloud` is the discriminant of the union (one schema, one
+ * validator: agent-config.schema.json has one branch per cloud).
+ */
+export type AgentConfig = AwsAgentConfig | AzureAgentConfig;
+
+/** A pair in AWS. */
+export interface AwsAgentConfig {
   $schema?: string;
   /** Version of this contract. */
   version: 1;
-  cloud: Cloud;
+  cloud: "aws";
   /** The pair's label: the value of the label tag on every resource of the pair. */
   label: string;
   /** AWS Region of every resource named here. Defaults to AWS_REGION, then the node's IMDS identity. */
@@ -146,7 +157,7 @@ export const DEFAULT_THROTTLING: Required<ThrottlingConfig> = {
   nonMutating: { burst: 100, refillPerSecond: 20 },
 };
 
-export function throttling(config: AgentConfig): Required<ThrottlingConfig> {
+export function throttling(config: AwsAgentConfig): Required<ThrottlingConfig> {
   return { ...DEFAULT_THROTTLING, ...config.throttling };
 }
 
@@ -195,6 +206,10 @@ export const DEFAULT_TIMEOUTS: Required<TimeBudgets> = {
  * through, e.g. (routes − 50) / 5 s for per-route routes at the default buckets.
  */
 export function timeBudgets(config: AgentConfig): Required<TimeBudgets> {
+  if (config.cloud === "azure") {
+    const { pollIntervalMs: _poll, ...budgets } = { ...DEFAULT_AZURE_TIMEOUTS, ...config.timeouts };
+    return budgets;
+  }
   const deadlineMs = config.timeouts?.deadlineMs ?? Math.max(DEFAULT_TIMEOUTS.deadlineMs, Math.ceil(DEADLINE_MARGIN_MS + planThrottleFloorMs(config, throttling(config))));
   return { ...DEFAULT_TIMEOUTS, ...config.timeouts, deadlineMs };
 }

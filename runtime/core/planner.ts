@@ -1,5 +1,6 @@
 import type { AgentConfig, NodeId } from "../config/types.js";
 import { otherNode } from "../config/types.js";
+import { planAzureFailover } from "./azure-planner.js";
 import { holderOf, pairItems } from "./desired.js";
 import type { ObservedState } from "./observed.js";
 import { parseDestination, type AssociateAddressOperation, type Operation, type Plan } from "./operations.js";
@@ -21,6 +22,7 @@ import { parseDestination, type AssociateAddressOperation, type Operation, type 
  * and no needless remap).
  */
 export function planFailover(config: AgentConfig, activate: NodeId, observed?: ObservedState): Plan {
+  if (config.cloud === "azure") return planAzureFailover(config, activate, observed);
   const pending = (item: ReturnType<typeof pairItems>[number]) => !observed || holderOf(item, observed) !== activate;
   const items = pairItems(config).filter(pending);
   const iface = (role: string) => config.nodes[activate].interfaces[role]!.id;

@@ -85,7 +85,7 @@ export async function reconcileOnce(deps: ReconcileDeps): Promise<ReconcileRound
   try {
     const observed = await deps.provider.observe(signal, { twinTables: true });
     drift = differences(deps.config, deps.node, observed).map(describeDifference);
-    const twinDrift = twinTableDrift(deps.config, observed).map(describeTwinDrift);
+    const twinDrift = deps.config.cloud === "aws" ? twinTableDrift(deps.config, observed).map(describeTwinDrift) : [];
     if (twinDrift.length > 0) twins = { twinDrift };
   } catch (err) {
     return { decision: "read-failed", role, detail: `observing the cloud failed: ${asHaPairError(err).describe()}` };

@@ -6,7 +6,7 @@
  * twin, at X's interface of the role: otherwise the swap moves the subnet to the wrong node.
  * Found by preflight and by every reconcile round, each finding named with its fix.
  */
-import type { AgentConfig, NodeId } from "../config/types.js";
+import type { AwsAgentConfig as AgentConfig, NodeId } from "../config/types.js";
 import { NODE_IDS } from "../config/types.js";
 import { canonicalDestination } from "../config/semantics.js";
 import type { ObservedRouteTable, ObservedState } from "./observed.js";

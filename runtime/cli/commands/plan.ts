@@ -17,6 +17,10 @@ function describeOperation(op: Operation): string {
       return `${op.routeTableId} ${destinationText(op.destination)} → ${op.networkInterfaceId}`;
     case "ReplaceRouteTableAssociation":
       return `${op.subnetId}: ${op.fromRouteTableId} → ${op.routeTableId} (every route of the subnet)`;
+    case "UpdateRouteTable":
+      return `${op.routeTableId}: ${op.routes.map((r) => `${r.addressPrefix} → ${r.nextHopIpAddress}`).join(", ")} (one PUT, If-Match)`;
+    case "MoveIpConfigurations":
+      return `${op.ipConfigurations.map((c) => `${c.name} ${c.privateIp}${c.publicIpAddressId ? ` + ${c.publicIpAddressId.split("/").pop()}` : ""}`).join(", ")}: ${op.fromNetworkInterfaceId} → ${op.toNetworkInterfaceId} (giving NIC first, If-Match)`;
   }
 }
 

@@ -1,6 +1,6 @@
 import { lookup } from "node:dns/promises";
 import { BlockList, isIP } from "node:net";
-import type { AgentConfig } from "../../config/types.js";
+import type { AgentConfig, AwsAgentConfig } from "../../config/types.js";
 import { timeBudgets } from "../../config/types.js";
 import type { CloudProvider } from "../../core/provider.js";
 import { describeTwinDrift, twinTableDrift } from "../../core/twin-drift.js";
@@ -105,11 +105,11 @@ export const preflightCommand: Command = {
       checks.push({ name: "permissions", status: "fail", detail: permissions.describe() });
     } else {
       for (const p of permissions) {
-        checks.push({ name: `permission ${p.action}`, status: p.allowed ? "ok" : "fail", detail: p.allowed ? `${p.target}: allowed (DryRun)` : `${p.target}: ${p.detail ?? "denied"}` });
+        checks.push({ name: `permission ${p.action}`, status: p.allowed ? "ok" : "fail", detail: p.allowed ? `${p.target}: allowed (${config.cloud === "azure" ? "RBAC permissions" : "DryRun"})` : `${p.target}: ${p.detail ?? "denied"}` });
       }
     }
     checks.push(stateRead, stateWrite);
-    if ((config.routeTableAssociations ?? []).length > 0) checks.push(...(await twinTableChecks(config, provider, signal)));
+    if (config.cloud === "aws" && (config.routeTableAssociations ?? []).length > 0) checks.push(...(await twinTableChecks(config, provider, signal)));
 
     const ok = checks.every((c) => c.status !== "fail");
     if (out.json) {
@@ -124,7 +124,7 @@ export const preflightCommand: Command = {
 };
 
 /** Association mode: the twin route tables must be identical but for the pair's routes (twin-drift.ts). */
-async function twinTableChecks(config: AgentConfig, provider: CloudProvider, signal: AbortSignal): Promise<PreflightCheck[]> {
+async function twinTableChecks(config: AwsAgentConfig, provider: CloudProvider, signal: AbortSignal): Promise<PreflightCheck[]> {
   try {
     const drift = twinTableDrift(config, await provider.observe(signal, { twinTables: true }));
     if (drift.length === 0) {

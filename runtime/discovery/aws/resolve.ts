@@ -4,7 +4,7 @@
  * Anything that cannot be decided is a problem naming the resources and the fix; all of them
  * are reported at once.
  */
-import type { AgentConfig, ElasticIpConfig, NodeId, RouteConfig, SecondaryIpGroup } from "../../config/types.js";
+import type { AwsAgentConfig as AgentConfig, ElasticIpConfig, NodeId, RouteConfig, SecondaryIpGroup } from "../../config/types.js";
 import { DEFAULT_LABEL_KEY, DEFAULT_NIC_MAP_KEY, NODE_IDS } from "../../config/types.js";
 import { validateConfig } from "../../config/validate.js";
 import { ProblemList } from "../errors.js";
