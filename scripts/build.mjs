@@ -69,6 +69,24 @@ const literalSchemaKeys = {
   },
 };
 
+/**
+ * @azure/storage-common's ES module build synthesizes `require`/`__filename` from
+ * `import.meta.url` at load time (for its Emscripten CRC64 module), which is empty in a CommonJS
+ * bundle, so loading the bundle threw. The bundle is CommonJS: the real `require`/`__filename` of
+ * the module wrapper serve, so that block (between its ESM-COMPAT markers) is dropped.
+ */
+const azureEsmCompat = {
+  name: "azure-esm-compat",
+  setup(pluginBuild) {
+    pluginBuild.onLoad({ filter: /[\\/]@azure[\\/]storage-common[\\/]dist[\\/]esm[\\/]crc64\.js$/ }, ({ path }) => {
+      const source = readFileSync(path, "utf8");
+      const contents = source.replace(/\/\/ ESM-COMPAT-START[\s\S]*?\/\/ ESM-COMPAT-END/, "");
+      if (contents === source) throw new Error(`${path}: the ESM-COMPAT block was not found; check the build plugin azure-esm-compat`);
+      return { contents, loader: "js" };
+    });
+  },
+};
+
 const validatorFile = await precompileConfigValidator();
 
 /** In the bundles, runtime/config/schema-validator.ts is the precompiled validator. */
@@ -94,7 +112,7 @@ await build({
   },
   outdir: join(root, "dist"),
   outExtension: { ".js": ".cjs" },
-  plugins: [precompiledValidator, literalSchemaKeys],
+  plugins: [precompiledValidator, literalSchemaKeys, azureEsmCompat],
 });
 
 await buildAgent();
@@ -114,7 +132,7 @@ async function buildAgent() {
     // vm.Script code has no module loader for import(): the SDK's `await import("node:http")`
     // must become a require() here, or its first call fails.
     supported: { "dynamic-import": false },
-    plugins: [precompiledValidator, literalSchemaKeys],
+    plugins: [precompiledValidator, literalSchemaKeys, azureEsmCompat],
   });
   const loader = await build({
     ...common,

@@ -3,7 +3,7 @@
  * instances, their interfaces keyed by role, what moves, the state object and the sim's endpoints.
  */
 import { writeFileSync } from "node:fs";
-import type { AgentConfig, NodeConfig, NodeId } from "../runtime/config/types.js";
+import type { AwsAgentConfig as AgentConfig, NodeConfig, NodeId } from "../runtime/config/types.js";
 import { validateConfig } from "../runtime/config/validate.js";
 import type { Topology } from "./topology.js";
 

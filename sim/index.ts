@@ -3,7 +3,7 @@
  * an IMDSv2 server per pair node on ports of their own. Tests, the demo and the bench run the
  * unmodified AWS SDK (or the AWS CLI) against it.
  */
-import type { AgentConfig, NodeId } from "../runtime/config/types.js";
+import type { AwsAgentConfig as AgentConfig, NodeId } from "../runtime/config/types.js";
 import { buildAgentConfig, writeAgentConfig } from "./agent-config.js";
 import { type AccessKey, CredentialRegistry } from "./auth.js";
 import { CallLog, type CallRecord } from "./call-log.js";

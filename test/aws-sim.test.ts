@@ -6,7 +6,7 @@
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { AWS_REQUIRED_ACTIONS, createAwsProvider, type AwsProvider } from "../runtime/aws/index.js";
-import type { AgentConfig, NodeId } from "../runtime/config/types.js";
+import type { AwsAgentConfig as AgentConfig, NodeId } from "../runtime/config/types.js";
 import { differences, inspectPair } from "../runtime/core/desired.js";
 import { FencingConflictError, HaPairError } from "../runtime/core/errors.js";
 import { routeKey } from "../runtime/core/observed.js";

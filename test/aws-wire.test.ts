@@ -9,7 +9,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createAwsProvider, type AwsProvider } from "../runtime/aws/index.js";
-import type { AgentConfig } from "../runtime/config/types.js";
+import type { AwsAgentConfig as AgentConfig } from "../runtime/config/types.js";
 import { FencingConflictError, HaPairError } from "../runtime/core/errors.js";
 import type { ApiCallRecord } from "../runtime/core/provider.js";
 import type { PairState } from "../runtime/core/state.js";

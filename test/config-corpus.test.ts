@@ -43,12 +43,14 @@ const cases: Case[] = [
   { name: "version is a string", mutate: (d) => { d.version = "1"; }, expect: [e("/version", 'must be the config contract version, 1, got "1"')] },
   { name: "version 2", mutate: (d) => { d.version = 2; }, expect: [e("/version", "version, 1, got 2")] },
   { name: "version missing", mutate: (d) => { delete d.version; }, expect: [e("/version", "is required: the config contract version, 1")] },
-  { name: "cloud azure", mutate: (d) => { d.cloud = "azure"; }, expect: [e("/cloud", 'must be one of "aws" (the cloud the pair runs in), got "azure"')] },
+  { name: "cloud unknown", mutate: (d) => { d.cloud = "gcp"; }, expect: [e("/cloud", 'must be one of "aws", "azure" (the cloud the pair runs in: aws or azure; the rest of the document follows that cloud\'s branch), got "gcp"')] },
   { name: "cloud missing", mutate: (d) => { delete d.cloud; }, expect: [e("/cloud", "is required")] },
   { name: "$schema is a number", mutate: (d) => { d.$schema = 1; }, expect: [e("/$schema", "must be a string")] },
   { name: "unknown top-level property, wrong case", mutate: (d) => { d.Region = d.region; delete d.region; }, expect: [e("/Region", 'did you mean "region"?')] },
   { name: "unknown top-level property", mutate: (d) => { d.failoverMode = "fast"; }, expect: [e("/failoverMode", /not a known property here.*Allowed: \$schema, version, cloud, label, region/)] },
-  { name: "all required fields missing", mutate: () => ({}), expect: ["version", "cloud", "label", "nodes", "stateStore"].map((k) => e(`/${k}`, "is required")) },
+  // Without a cloud there is no branch of the union to hold the rest against: only the cloud is asked for.
+  { name: "all required fields missing", mutate: () => ({}), expect: [e("/cloud", "is required: the cloud the pair runs in: aws or azure")] },
+  { name: "all required fields missing but the cloud", mutate: () => ({ cloud: "aws" }), expect: ["version", "label", "nodes", "stateStore"].map((k) => e(`/${k}`, "is required")) },
 
   // --- label, region -----------------------------------------------------------------
   { name: "label is a number", mutate: (d) => { d.label = 42; }, expect: [e("/label", "must be a string")] },

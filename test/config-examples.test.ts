@@ -3,11 +3,17 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { AGENT_CONFIG_SCHEMA, loadConfigFile, type AgentConfig } from "../runtime/config/index.js";
+import { AGENT_CONFIG_SCHEMA, loadConfigFile, type AwsAgentConfig } from "../runtime/config/index.js";
 
 const repo = fileURLToPath(new URL("..", import.meta.url));
 const examples = resolve(repo, "examples");
 const SCHEMA_FILE = resolve(repo, "runtime/config/agent-config.schema.json");
+
+function loadAwsExample(file: string): AwsAgentConfig {
+  const config = loadConfigFile(resolve(examples, file));
+  if (config.cloud !== "aws") throw new Error(`${file} is not an AWS config`);
+  return config;
+}
 
 describe("examples/", () => {
   const files = readdirSync(examples).filter((f) => f.endsWith(".json")).sort();
@@ -25,7 +31,7 @@ describe("examples/", () => {
   });
 
   it("aws-same-az.json moves secondary IPs, an EIP on a moving IP, and routes", () => {
-    const config: AgentConfig = loadConfigFile(resolve(examples, "aws-same-az.json"));
+    const config = loadAwsExample("aws-same-az.json");
     const moving = new Set(config.addresses?.secondaryIps?.flatMap((g) => g.ips));
     expect(moving.size).toBeGreaterThan(0);
     const eips = config.addresses?.elasticIps ?? [];
@@ -38,7 +44,7 @@ describe("examples/", () => {
   });
 
   it("aws-across-az.json uses per-node EIP private IPs, routes with a prefix list and an IPv6 route", () => {
-    const config = loadConfigFile(resolve(examples, "aws-across-az.json"));
+    const config = loadAwsExample("aws-across-az.json");
     expect(config.addresses?.secondaryIps ?? []).toEqual([]);
     const eips = config.addresses?.elasticIps ?? [];
     expect(eips.length).toBeGreaterThan(0);
@@ -67,7 +73,10 @@ describe("docs/config.md", () => {
       if (s.items) walk(s.items, depth + 1);
       if (typeof s.additionalProperties === "object") walk(s.additionalProperties, depth + 1);
     };
+    // Both branches of the cloud union, each from its root.
     walk(AGENT_CONFIG_SCHEMA as Schema, 0);
+    walk(defs.awsConfig!, 0);
+    walk(defs.azureConfig!, 0);
     // Named in code style, alone or as the last part of a dotted path (`tags.labelKey`, `privateIp.a`).
     const documented = (name: string) => new RegExp(`\`([^\`\\s]*\\.)?${name.replace(/[$]/g, "\\$")}\``).test(doc);
     const missing = [...names].filter((name) => !documented(name));

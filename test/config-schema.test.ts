@@ -14,12 +14,23 @@ import {
   DEFAULT_LABEL_KEY,
   DEFAULT_NIC_MAP_KEY,
   DEFAULT_TIMEOUTS,
+  DEFAULT_AZURE_TIMEOUTS,
   isEndpointUrl,
+  isIpv4Prefix,
   isRouteDestination,
   validateConfig,
   type AddressesConfig,
   type AgentConfig,
   type AgentDaemonConfig,
+  type AwsAgentConfig,
+  type AzureAgentConfig,
+  type AzureBlobStateStoreConfig,
+  type AzureEndpointOverrides,
+  type AzureInterfaceConfig,
+  type AzureIpConfigurationConfig,
+  type AzureNodeConfig,
+  type AzureRouteConfig,
+  type AzureTimeBudgets,
   type ElasticIpConfig,
   type EndpointOverrides,
   type InterfaceConfig,
@@ -51,9 +62,9 @@ function requiredOf<T>() {
  * paths into a config, `*` standing for any array index or map key.
  */
 const REQUIRED_BY_TYPES: Record<string, readonly string[]> = {
-  "": requiredOf<AgentConfig>()("version", "cloud", "label", "nodes", "stateStore"),
+  "": requiredOf<AwsAgentConfig>()("version", "cloud", "label", "nodes", "stateStore"),
   "/tags": requiredOf<TagKeys>()(),
-  "/nodes": requiredOf<AgentConfig["nodes"]>()("a", "b"),
+  "/nodes": requiredOf<AwsAgentConfig["nodes"]>()("a", "b"),
   "/nodes/*": requiredOf<NodeConfig>()("instanceId", "interfaces"),
   "/nodes/*/interfaces/*": requiredOf<InterfaceConfig>()("id"),
   "/addresses": requiredOf<AddressesConfig>()(),
@@ -70,8 +81,53 @@ const REQUIRED_BY_TYPES: Record<string, readonly string[]> = {
   "/agent/reconcile": requiredOf<ReconcileConfig>()("roleCommand"),
 };
 
+/** The same for the Azure branch of the union. */
+const AZURE_REQUIRED_BY_TYPES: Record<string, readonly string[]> = {
+  "": requiredOf<AzureAgentConfig>()("version", "cloud", "label", "subscriptionId", "nodes", "stateStore"),
+  "/tags": requiredOf<TagKeys>()(),
+  "/nodes": requiredOf<AzureAgentConfig["nodes"]>()("a", "b"),
+  "/nodes/*": requiredOf<AzureNodeConfig>()("instanceId", "interfaces"),
+  "/nodes/*/interfaces/*": requiredOf<AzureInterfaceConfig>()("id", "privateIp"),
+  "/addresses": requiredOf<NonNullable<AzureAgentConfig["addresses"]>>()(),
+  "/addresses/ipConfigurations/*": requiredOf<AzureIpConfigurationConfig>()("name", "role", "privateIp"),
+  "/routes/*": requiredOf<AzureRouteConfig>()("routeTableId", "addressPrefixes", "nextHop"),
+  "/routes/*/nextHop": requiredOf<AzureRouteConfig["nextHop"]>()("role"),
+  "/stateStore": requiredOf<AzureBlobStateStoreConfig>()("type", "account", "container", "blob"),
+  "/endpoints": requiredOf<AzureEndpointOverrides>()(),
+  "/timeouts": requiredOf<AzureTimeBudgets>()(),
+  "/agent": requiredOf<AgentDaemonConfig>()(),
+  "/agent/listen": requiredOf<NonNullable<AgentDaemonConfig["listen"]>>()(),
+  "/agent/reconcile": requiredOf<ReconcileConfig>()("roleCommand"),
+};
+
+const SUB = "6d1c7e4a-3b2f-4f8e-9a51-0c2d8e7f9a10";
+const RG = `/subscriptions/${SUB}/resourceGroups/rg-edge/providers`;
+const azureMaximal: DeepRequired<AzureAgentConfig> = {
+  $schema: "../runtime/config/agent-config.schema.json",
+  version: 1,
+  cloud: "azure",
+  label: "prod-edge",
+  subscriptionId: SUB,
+  tags: { labelKey: "ha_label", nicMapKey: "ha_nic_map" },
+  nodes: {
+    a: { instanceId: `${RG}/Microsoft.Compute/virtualMachines/nva-a`, interfaces: { external: { id: `${RG}/Microsoft.Network/networkInterfaces/nva-a-ext`, privateIp: "10.0.1.4" }, internal: { id: `${RG}/Microsoft.Network/networkInterfaces/nva-a-int`, privateIp: "10.0.2.4" } } },
+    b: { instanceId: `${RG}/Microsoft.Compute/virtualMachines/nva-b`, interfaces: { external: { id: `${RG}/Microsoft.Network/networkInterfaces/nva-b-ext`, privateIp: "10.0.1.5" }, internal: { id: `${RG}/Microsoft.Network/networkInterfaces/nva-b-int`, privateIp: "10.0.2.5" } } },
+  },
+  addresses: { ipConfigurations: [{ name: "vip1", role: "external", privateIp: "10.0.1.10", publicIpAddressId: `${RG}/Microsoft.Network/publicIPAddresses/pip-vip1` }] },
+  routes: [{ routeTableId: `${RG}/Microsoft.Network/routeTables/rt-spoke`, addressPrefixes: ["0.0.0.0/0", "10.100.0.0/16"], nextHop: { role: "internal" } }],
+  stateStore: { type: "azureBlob", account: "prodedgestate", container: "ha-pair", blob: "prod-edge/state.json" },
+  endpoints: { arm: "https://management.azure.com", blob: "https://prodedgestate.blob.core.windows.net", imds: "http://169.254.169.254" },
+  timeouts: { deadlineMs: 240_000, requestMs: 10_000, connectMs: 2_000, verifyIntervalMs: 500, pollIntervalMs: 500 },
+  agent: {
+    listen: { address: "127.0.0.1", port: 8787 },
+    tokenFile: "/etc/ha-pair/token",
+    stateRefreshSeconds: 5,
+    reconcile: { roleCommand: ["/usr/local/bin/vrrp-state", "VI_1"], intervalSeconds: 10, holdDownSeconds: 30, timeoutSeconds: 5 },
+  },
+};
+
 /** Every field of the contract set: adding a field to types.ts without adding it here fails to compile. */
-const maximal: DeepRequired<AgentConfig> = {
+const maximal: DeepRequired<AwsAgentConfig> = {
   $schema: "../runtime/config/agent-config.schema.json",
   version: 1,
   cloud: "aws",
@@ -122,17 +178,25 @@ describe("agent config schema", () => {
     (addFormatsModule as unknown as (ajv: Ajv2020, formats: string[]) => void)(ajv, ["ipv4"]);
     ajv.addFormat("route-destination", { type: "string", validate: isRouteDestination });
     ajv.addFormat("endpoint-url", { type: "string", validate: isEndpointUrl });
+    ajv.addFormat("ipv4-prefix", { type: "string", validate: isIpv4Prefix });
     const validate = ajv.compile(JSON.parse(readFileSync(root(SCHEMA_FILE), "utf8")) as object);
     expect(warnings).toEqual([]);
     expect(validate(maximal), JSON.stringify(validate.errors)).toBe(true);
+    expect(validate(azureMaximal), JSON.stringify(validate.errors)).toBe(true);
   });
 
   it("accepts the maximal config typed as AgentConfig, schema and cross-field rules alike", () => {
     const result = validateConfig(typed);
     expect(result.ok ? [] : result.errors).toEqual([]);
+    const azure: AgentConfig = azureMaximal;
+    const azureResult = validateConfig(azure);
+    expect(azureResult.ok ? [] : azureResult.errors).toEqual([]);
   });
 
-  it("has exactly the properties of the TypeScript types, with the same required fields", () => {
+  it.each([
+    ["aws", "awsConfig", () => maximal as unknown, REQUIRED_BY_TYPES],
+    ["azure", "azureConfig", () => azureMaximal as unknown, AZURE_REQUIRED_BY_TYPES],
+  ] as const)("%s: has exactly the properties of the TypeScript types, with the same required fields", (_cloud, branch, document, required) => {
     const visited: string[] = [];
     // /nodes/a and /nodes/b share one definition; the table names it once.
     const normalise = (p: string) => p.replace(/^\/nodes\/[ab](?=\/|$)/, "/nodes/*");
@@ -151,7 +215,7 @@ describe("agent config schema", () => {
         // A record with fixed keys: the schema's properties and the typed keys must be the same set.
         expect([...present].sort(), `properties at ${path || "/"} (types vs schema)`).toEqual(Object.keys(s.properties).sort());
         expect(s.additionalProperties, `${path || "/"} rejects unknown properties`).toBe(false);
-        expect([...(s.required ?? [])].sort(), `required at ${path || "/"}`).toEqual([...(REQUIRED_BY_TYPES[normalise(pattern)] ?? ["<no entry in REQUIRED_BY_TYPES>"])].sort());
+        expect([...(s.required ?? [])].sort(), `required at ${path || "/"}`).toEqual([...(required[normalise(pattern)] ?? ["<no entry in REQUIRED_BY_TYPES>"])].sort());
         visited.push(pattern);
         for (const key of present) walk((value as Record<string, unknown>)[key], s.properties[key]!, `${path}/${key}`, `${pattern}/${key}`);
       } else {
@@ -160,15 +224,19 @@ describe("agent config schema", () => {
         for (const key of present) walk((value as Record<string, unknown>)[key], s.additionalProperties as Schema, `${path}/${key}`, `${pattern}/*`);
       }
     };
-    walk(maximal, schema, "", "");
-    expect([...new Set(visited.map(normalise))].sort()).toEqual(Object.keys(REQUIRED_BY_TYPES).sort());
+    walk(document(), schema.$defs[branch]!, "", "");
+    expect([...new Set(visited.map(normalise))].sort()).toEqual(Object.keys(required).sort());
   });
 
   it("documents each time budget's default, and the defaults are within range", () => {
-    const timeouts = schema.properties!.timeouts!.properties!;
+    const timeouts = schema.$defs.awsConfig!.properties!.timeouts!.properties!;
+    const azureTimeouts = schema.$defs.azureConfig!.properties!.timeouts!.properties!;
     expect(Object.keys(timeouts).sort()).toEqual(Object.keys(DEFAULT_TIMEOUTS).sort());
-    for (const [name, value] of Object.entries(DEFAULT_TIMEOUTS)) {
-      const field = timeouts[name]!;
+    expect(Object.keys(azureTimeouts).sort()).toEqual(Object.keys(DEFAULT_AZURE_TIMEOUTS).sort());
+    for (const [field, value, name] of [
+      ...Object.entries(DEFAULT_TIMEOUTS).map(([name, value]) => [timeouts[name]!, value, `aws ${name}`] as const),
+      ...Object.entries(DEFAULT_AZURE_TIMEOUTS).map(([name, value]) => [azureTimeouts[name]!, value, `azure ${name}`] as const),
+    ]) {
       expect(value, name).toBeGreaterThanOrEqual(field.minimum!);
       expect(value, name).toBeLessThanOrEqual(field.maximum!);
       expect(field.description, name).toContain(`default ${value}`);
@@ -179,7 +247,8 @@ describe("agent config schema", () => {
   });
 
   it("documents each agent daemon default, and the defaults are within range", () => {
-    const agent = schema.properties!.agent!.properties!;
+    const agent = schema.$defs.awsConfig!.properties!.agent!.properties!;
+    expect(schema.$defs.azureConfig!.properties!.agent).toEqual(schema.$defs.awsConfig!.properties!.agent);
     const reconcile = agent.reconcile!.properties!;
     const fields: [Schema, number][] = [
       [agent.listen!.properties!.port!, DEFAULT_AGENT.port],

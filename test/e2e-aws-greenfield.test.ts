@@ -17,7 +17,7 @@
  */
 import { S3Client, GetObjectCommand } from "@aws-sdk/client-s3";
 import { afterEach, describe, expect, it } from "vitest";
-import type { AgentConfig, NodeId } from "../runtime/config/types.js";
+import type { AwsAgentConfig as AgentConfig, NodeId } from "../runtime/config/types.js";
 import { validateConfig } from "../runtime/config/index.js";
 import { failover } from "../runtime/core/executor.js";
 import { planOperations } from "../runtime/core/operations.js";

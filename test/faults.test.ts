@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import type { AgentConfig } from "../runtime/config/types.js";
+import type { AwsAgentConfig as AgentConfig } from "../runtime/config/types.js";
 import { failover } from "../runtime/core/executor.js";
 import { planOperations } from "../runtime/core/operations.js";
 import { planFailover } from "../runtime/core/planner.js";

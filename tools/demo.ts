@@ -1,4 +1,4 @@
-import type { AgentConfig, NodeId } from "../runtime/config/types.js";
+import type { AwsAgentConfig as AgentConfig, NodeId } from "../runtime/config/types.js";
 import { createAwsProvider } from "../runtime/aws/index.js";
 import type { Command } from "../runtime/cli/commands/types.js";
 import { stringFlag } from "../runtime/cli/commands/types.js";

@@ -8,6 +8,7 @@ import { startAwsSim } from "../sim/index.js";
 import type { FaultConfig } from "../sim/faults.js";
 import { loadTopologyFile } from "../sim/topology-file.js";
 import { exampleTopology } from "../sim/topologies.js";
+import { runAzureSim } from "./sim-azure-command.js";
 
 function integerFlag(values: Record<string, unknown>, name: string, min: number, max: number): number | undefined {
   const raw = stringFlag(values, name);
@@ -42,7 +43,7 @@ function faultsFrom(values: Record<string, unknown>): FaultConfig {
 export const simCommand: Command = {
   name: "sim",
   summary: "run the simulated AWS cloud (EC2, S3, IMDSv2) on 127.0.0.1 until interrupted",
-  usage: "ha-pair sim aws [--port N] [--topology FILE|example] [--write-config FILE] [--seed N] [--latency-ms N] [--throttle on|off] [--faults FILE] [--json]",
+  usage: "ha-pair sim aws|azure [--port N] [--topology FILE|example] [--write-config FILE] [--seed N] [--latency-ms N] [--throttle on|off] [--faults FILE] [--lro-scale X] [--json]",
   positionals: true,
   options: {
     port: { type: "string" },
@@ -52,10 +53,13 @@ export const simCommand: Command = {
     "latency-ms": { type: "string" },
     throttle: { type: "string" },
     faults: { type: "string" },
+    "lro-scale": { type: "string" },
     json: { type: "boolean" },
   },
-  async run({ values, positionals, out }) {
-    if (positionals.length !== 1 || positionals[0] !== "aws") throw new UsageError("usage: ha-pair sim aws [flags] (only the AWS cloud is simulated so far)");
+  async run(context) {
+    const { values, positionals, out } = context;
+    if (positionals.length !== 1 || (positionals[0] !== "aws" && positionals[0] !== "azure")) throw new UsageError("usage: ha-pair sim aws|azure [flags]");
+    if (positionals[0] === "azure") return runAzureSim(values, out);
     const topologyFlag = stringFlag(values, "topology") ?? "example";
     const topology = topologyFlag === "example" ? exampleTopology() : loadTopologyFile(topologyFlag);
     const port = integerFlag(values, "port", 0, 65_535) ?? 4566;

@@ -1,4 +1,4 @@
-import type { OperationAction } from "../core/operations.js";
+import type { AwsOperationAction as OperationAction } from "../core/operations.js";
 
 /**
  * The AWS API actions the agent calls, by service. Pure data with no SDK import, so that what

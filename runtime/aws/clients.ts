@@ -8,7 +8,8 @@ import { defaultProvider } from "@aws-sdk/credential-provider-node";
 import { EC2Client } from "@aws-sdk/client-ec2";
 import { S3Client } from "@aws-sdk/client-s3";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
-import type { AgentConfig } from "../config/types.js";
+// The AWS half of the config union, under the name this module has always used.
+import type { AwsAgentConfig as AgentConfig } from "../config/types.js";
 import { timeBudgets } from "../config/types.js";
 
 /** The IMDS address every EC2 instance answers on (IPv4), and its IPv6 twin on Nitro. */

@@ -15,7 +15,7 @@ import {
   type EC2Client,
   type ReplaceRouteCommandInput,
 } from "@aws-sdk/client-ec2";
-import type { AssignPrivateIpsOperation, AssociateAddressOperation, Operation, ReplaceRouteOperation } from "../core/operations.js";
+import type { AssignPrivateIpsOperation, AssociateAddressOperation, AwsOperation as Operation, ReplaceRouteOperation } from "../core/operations.js";
 import { destinationText } from "../core/operations.js";
 import { ec2Arn } from "./arns.js";
 

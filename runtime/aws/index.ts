@@ -2,10 +2,11 @@
  * The AWS CloudProvider: EC2 mutations and reads, the S3 state store and the IMDSv2 identity,
  * on the modular AWS SDK v3 clients configured in clients.ts.
  */
-import type { AgentConfig } from "../config/types.js";
+// The AWS half of the config union, under the name this module has always used.
+import type { AwsAgentConfig as AgentConfig } from "../config/types.js";
 import { HaPairError } from "../core/errors.js";
 import type { ObservedState } from "../core/observed.js";
-import type { Operation } from "../core/operations.js";
+import { isAzureOperation, type AwsOperation, type Operation } from "../core/operations.js";
 import type { CallListener, CloudProvider, NodeIdentity, PermissionCheck } from "../core/provider.js";
 import { tracked } from "./calls.js";
 import { createAwsClients, resolveAwsSettings, resolvedEndpoints, type AwsSettings } from "./clients.js";
@@ -95,6 +96,7 @@ export function createAwsProvider(config: AgentConfig, options: AwsProviderOptio
     stateStore,
 
     async execute(operation: Operation, signal: AbortSignal): Promise<{ attempts: number }> {
+      if (isAzureOperation(operation)) throw foreignOperation(operation);
       const target = operationTarget(operation);
       try {
         const output = await tracked(onCall, { service: "ec2", action: operation.action, target }, () => sendOperation(clients.ec2, operation, signal));
@@ -114,7 +116,9 @@ export function createAwsProvider(config: AgentConfig, options: AwsProviderOptio
     },
 
     checkPermissions(operations: Operation[], signal: AbortSignal): Promise<PermissionCheck[]> {
-      return checkOperationPermissions(clients.ec2, operations, signal, { ...(onCall ? { onCall } : {}), region: () => known.region, account: () => known.account });
+      const foreign = operations.find(isAzureOperation);
+      if (foreign) return Promise.reject(foreignOperation(foreign));
+      return checkOperationPermissions(clients.ec2, operations as AwsOperation[], signal, { ...(onCall ? { onCall } : {}), region: () => known.region, account: () => known.account });
     },
 
     async identity(signal?: AbortSignal): Promise<NodeIdentity> {
@@ -130,4 +134,9 @@ export function createAwsProvider(config: AgentConfig, options: AwsProviderOptio
       clients.destroy();
     },
   };
+}
+
+/** A plan made for another cloud reached this provider: a bug, never a cloud error. */
+function foreignOperation(operation: Operation): HaPairError {
+  return new HaPairError({ code: "InternalError", errorClass: "permanent", message: `the AWS provider was handed an Azure operation (${operation.action} ${operation.target})` });
 }

@@ -13,7 +13,8 @@ import {
   type Route,
   type RouteTable,
 } from "@aws-sdk/client-ec2";
-import type { AgentConfig } from "../config/types.js";
+// The AWS half of the config union, under the name this module has always used.
+import type { AwsAgentConfig as AgentConfig } from "../config/types.js";
 import { NODE_IDS } from "../config/types.js";
 import { routeKey, type ObservedState } from "../core/observed.js";
 import { parseDestination } from "../core/operations.js";

@@ -21,7 +21,7 @@ import {
   type EC2Client,
 } from "@aws-sdk/client-ec2";
 import type { Ec2ReadAction } from "./api-actions.js";
-import type { AssignPrivateIpsOperation, AssociateAddressOperation, Operation, ReplaceRouteOperation } from "../core/operations.js";
+import type { AssignPrivateIpsOperation, AssociateAddressOperation, AwsOperation as Operation, ReplaceRouteOperation } from "../core/operations.js";
 import type { CallListener, PermissionCheck } from "../core/provider.js";
 import { tracked } from "./calls.js";
 import { operationArns, operationTarget, sendDryRun } from "./ec2-operations.js";

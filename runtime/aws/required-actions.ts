@@ -9,7 +9,7 @@
  * no resource ARNs); s3 on arn:aws:s3:::BUCKET/KEY.
  */
 import { EC2_MUTATING_API, EC2_READ_API, S3_API } from "./api-actions.js";
-import type { OperationAction } from "../core/operations.js";
+import type { AwsOperationAction as OperationAction } from "../core/operations.js";
 import type { Ec2ResourceType } from "./arns.js";
 
 export const AWS_REQUIRED_ACTIONS: { ec2Mutating: string[]; ec2Read: string[]; s3: string[] } = {

@@ -36,9 +36,16 @@ export function isEndpointUrl(value: string): boolean {
     /^https?:\/\/[^/?#\s]/i.test(value);
 }
 
+/** An IPv4 CIDR (Azure route address prefixes). Host bits may be set. */
+export function isIpv4Prefix(value: string): boolean {
+  const slash = value.indexOf("/");
+  return slash > 0 && isIP(value.slice(0, slash)) === 4 && /^(0|[1-9][0-9]?)$/.test(value.slice(slash + 1)) && Number(value.slice(slash + 1)) <= 32;
+}
+
 /** The `format`s the schema uses. */
 export const CONFIG_FORMATS: Record<string, Format> = {
   ipv4: fullFormats.ipv4,
   "route-destination": { type: "string", validate: isRouteDestination },
   "endpoint-url": { type: "string", validate: isEndpointUrl },
+  "ipv4-prefix": { type: "string", validate: isIpv4Prefix },
 };

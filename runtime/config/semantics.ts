@@ -2,17 +2,19 @@ import { isIP } from "node:net";
 import type { NodeId } from "./types.js";
 import { DEFAULT_AGENT, DEFAULT_LABEL_KEY, DEFAULT_NIC_MAP_KEY, DEFAULT_TIMEOUTS, NODE_IDS } from "./types.js";
 import type { ConfigError } from "./validate.js";
+import { azureSemanticErrors } from "./azure-semantics.js";
+import { DEFAULT_AZURE_TIMEOUTS } from "./azure-types.js";
 
 /** One segment of a JSON pointer (RFC 6901): ~ and / are escaped. */
 export function pointerSegment(key: string): string {
   return key.replace(/~/g, "~0").replace(/\//g, "~1");
 }
 
-type Obj = Record<string, unknown>;
+export type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
-const asObj = (v: unknown): Obj | undefined => (isObj(v) ? v : undefined);
-const asArray = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
-const asString = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
+export const asObj = (v: unknown): Obj | undefined => (isObj(v) ? v : undefined);
+export const asArray = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+export const asString = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
 
 /**
  * The canonical form of a route destination, so that 10.0.0.0/8 and 10.1.2.3/8, or
@@ -67,6 +69,12 @@ export function semanticErrors(document: unknown, broken: readonly string[] = []
   const ok = (path: string) => !broken.some((p) => p === path || path.startsWith(`${p}/`) || p === "");
   const config = asObj(document);
   if (!config || !ok("")) return errors;
+  if (config.cloud === "azure") {
+    azureSemanticErrors(config, ok, add);
+    tagRules(config, ok, add);
+    timeAndAgentRules(config, ok, add);
+    return errors;
+  }
 
   // --- nodes: two distinct instances, every interface used once -------------------------
   const nodes = ok("/nodes") ? asObj(config.nodes) : undefined;
@@ -102,14 +110,7 @@ export function semanticErrors(document: unknown, broken: readonly string[] = []
     add(path, `role "${role}" is not an interface of node ${missing.join(" and ")}; add it under ${missing.map((n) => `/nodes/${n}/interfaces`).join(" and ")}${common.length > 0 ? `, or use a role both nodes have: ${common.join(", ")}` : ""}`);
   };
 
-  // --- tags: the label and nic map tags must be two different keys ---------------------
-  const tags = ok("/tags") ? asObj(config.tags) : undefined;
-  const labelKey = ok("/tags/labelKey") ? asString(tags?.labelKey) ?? (tags?.labelKey === undefined ? DEFAULT_LABEL_KEY : undefined) : undefined;
-  const nicMapKey = ok("/tags/nicMapKey") ? asString(tags?.nicMapKey) ?? (tags?.nicMapKey === undefined ? DEFAULT_NIC_MAP_KEY : undefined) : undefined;
-  if (labelKey !== undefined && labelKey === nicMapKey) {
-    const at = tags?.nicMapKey !== undefined ? "/tags/nicMapKey" : "/tags/labelKey";
-    add(at, `"${labelKey}" is used for both the label tag and the nic map tag; they must be two different tag keys (defaults: ${DEFAULT_LABEL_KEY}, ${DEFAULT_NIC_MAP_KEY})`);
-  }
+  tagRules(config, ok, add);
 
   // --- addresses ----------------------------------------------------------------------
   const addresses = ok("/addresses") ? asObj(config.addresses) : undefined;
@@ -227,13 +228,34 @@ export function semanticErrors(document: unknown, broken: readonly string[] = []
     });
   }
 
+  timeAndAgentRules(config, ok, add);
+  return errors;
+}
+
+/** The rules both clouds share: how a rule reports, and which paths the schema already rejected. */
+export type Add = (path: string, message: string) => void;
+export type PathOk = (path: string) => boolean;
+
+function tagRules(config: Obj, ok: PathOk, add: Add): void {
+  // --- tags: the label and nic map tags must be two different keys ---------------------
+  const tags = ok("/tags") ? asObj(config.tags) : undefined;
+  const labelKey = ok("/tags/labelKey") ? asString(tags?.labelKey) ?? (tags?.labelKey === undefined ? DEFAULT_LABEL_KEY : undefined) : undefined;
+  const nicMapKey = ok("/tags/nicMapKey") ? asString(tags?.nicMapKey) ?? (tags?.nicMapKey === undefined ? DEFAULT_NIC_MAP_KEY : undefined) : undefined;
+  if (labelKey !== undefined && labelKey === nicMapKey) {
+    const at = tags?.nicMapKey !== undefined ? "/tags/nicMapKey" : "/tags/labelKey";
+    add(at, `"${labelKey}" is used for both the label tag and the nic map tag; they must be two different tag keys (defaults: ${DEFAULT_LABEL_KEY}, ${DEFAULT_NIC_MAP_KEY})`);
+  }
+
+}
+
+function timeAndAgentRules(config: Obj, ok: PathOk, add: Add): void {
   // --- time budgets -------------------------------------------------------------------
   const timeouts = ok("/timeouts") ? asObj(config.timeouts) ?? {} : undefined;
   if (timeouts) {
     const budget = (name: keyof typeof DEFAULT_TIMEOUTS): { value: number; set: boolean } | undefined => {
       if (!ok(`/timeouts/${name}`)) return undefined;
       const value = timeouts[name];
-      if (value === undefined) return { value: DEFAULT_TIMEOUTS[name], set: false };
+      if (value === undefined) return { value: (config.cloud === "azure" ? DEFAULT_AZURE_TIMEOUTS : DEFAULT_TIMEOUTS)[name], set: false };
       return typeof value === "number" ? { value, set: true } : undefined;
     };
     const shown = (name: string, b: { value: number; set: boolean }) => `${name} (${b.value} ms${b.set ? "" : ", the default"})`;
@@ -273,5 +295,10 @@ export function semanticErrors(document: unknown, broken: readonly string[] = []
       add(at, `timeoutSeconds (${timeout}) must be shorter than intervalSeconds (${interval}) so that a hung role command cannot hold up the next round`);
     }
   }
-  return errors;
+  const poll = ok("/timeouts/pollIntervalMs") ? asObj(config.timeouts)?.pollIntervalMs : undefined;
+  const deadline = ok("/timeouts/deadlineMs") ? asObj(config.timeouts)?.deadlineMs : undefined;
+  if (config.cloud === "azure" && typeof poll === "number") {
+    const limit = typeof deadline === "number" ? deadline : DEFAULT_AZURE_TIMEOUTS.deadlineMs;
+    if (poll >= limit) add("/timeouts/pollIntervalMs", `pollIntervalMs (${poll} ms) must be shorter than deadlineMs (${limit} ms) so that a long-running operation is polled within the deadline`);
+  }
 }

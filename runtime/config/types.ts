@@ -4,6 +4,10 @@
  * discovery, hand-written configs and the agent. `agent-config.schema.json` is its
  * JSON Schema; these types mirror it exactly (test/config-schema.test.ts keeps them in step).
  */
+import type { AzureAgentConfig } from "./azure-types.js";
+import { DEFAULT_AZURE_TIMEOUTS } from "./azure-types.js";
+
+export * from "./azure-types.js";
 
 /** The two nodes of a pair. */
 export type NodeId = "a" | "b";
@@ -12,13 +16,20 @@ export function otherNode(node: NodeId): NodeId {
   return node === "a" ? "b" : "a";
 }
 
-export type Cloud = "aws";
+export type Cloud = AgentConfig["cloud"];
 
-export interface AgentConfig {
+/**
+ * One pair's config, by cloud: `cloud` is the discriminant of the union (one schema, one
+ * validator: agent-config.schema.json has one branch per cloud).
+ */
+export type AgentConfig = AwsAgentConfig | AzureAgentConfig;
+
+/** A pair in AWS. */
+export interface AwsAgentConfig {
   $schema?: string;
   /** Version of this contract. */
   version: 1;
-  cloud: Cloud;
+  cloud: "aws";
   /** The pair's label: the value of the label tag on every resource of the pair. */
   label: string;
   /** AWS Region of every resource named here. Defaults to AWS_REGION, then the node's IMDS identity. */
@@ -149,6 +160,10 @@ export const DEFAULT_TIMEOUTS: Required<TimeBudgets> = {
 };
 
 export function timeBudgets(config: AgentConfig): Required<TimeBudgets> {
+  if (config.cloud === "azure") {
+    const { pollIntervalMs: _poll, ...budgets } = { ...DEFAULT_AZURE_TIMEOUTS, ...config.timeouts };
+    return budgets;
+  }
   return { ...DEFAULT_TIMEOUTS, ...config.timeouts };
 }
 

@@ -7,7 +7,7 @@ import { jsonStructureErrors } from "./json-structure.js";
 import { readSmallRegularFile, UnreadableFileError } from "./read-file.js";
 import { redactUrlUserinfo } from "./redact.js";
 
-export { isEndpointUrl, isRouteDestination } from "./formats.js";
+export { isEndpointUrl, isIpv4Prefix, isRouteDestination } from "./formats.js";
 
 export { pointerSegment };
 
@@ -164,7 +164,8 @@ export function validateConfig(document: unknown): ValidationResult {
  */
 function relevant(errors: ErrorObject[]): ErrorObject[] {
   const mistyped = new Set(errors.filter((e) => e.keyword === "type").map((e) => e.instancePath));
-  return errors.filter((e) => e.keyword !== "propertyNames" && (e.keyword === "type" || !mistyped.has(e.instancePath) || e.propertyName !== undefined));
+  // A cloud's branch reports its own errors; its `if` adds only "must match then schema".
+  return errors.filter((e) => e.keyword !== "propertyNames" && e.keyword !== "if" && (e.keyword === "type" || !mistyped.has(e.instancePath) || e.propertyName !== undefined));
 }
 
 function dedupe(errors: ConfigError[]): ConfigError[] {

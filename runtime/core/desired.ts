@@ -1,5 +1,6 @@
 import type { AgentConfig, NodeId } from "../config/types.js";
 import { NODE_IDS } from "../config/types.js";
+import { azurePairItems } from "./azure-desired.js";
 import { routeKey, type ObservedState } from "./observed.js";
 
 /**
@@ -32,6 +33,7 @@ export interface CurrentPlacement {
 }
 
 export function pairItems(config: AgentConfig): PairItem[] {
+  if (config.cloud === "azure") return azurePairItems(config);
   const eni = (node: NodeId, role: string): string => {
     const nic = config.nodes[node].interfaces[role];
     // Validation guarantees every referenced role exists on both nodes.

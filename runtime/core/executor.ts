@@ -5,7 +5,7 @@ import { timeBudgets } from "../config/types.js";
 import { describeDifference, differences, pairItems, type Difference } from "./desired.js";
 import { asHaPairError, FencingConflictError, HaPairError } from "./errors.js";
 import { describeOwner, takeOver } from "./fencing.js";
-import type { ObservedState } from "./observed.js";
+import { routeKey, type ObservedState } from "./observed.js";
 import { planOperations, type Operation, type Plan } from "./operations.js";
 import { planFailover } from "./planner.js";
 import type { CloudProvider, PermissionCheck } from "./provider.js";
@@ -423,6 +423,10 @@ function coversItem(op: Operation, d: Difference): boolean {
       return d.kind === "elasticIp" && op.allocationId === d.id;
     case "ReplaceRoute":
       return d.kind === "route" && op.target === d.id;
+    case "UpdateRouteTable":
+      return d.kind === "route" && op.routes.some((r) => routeKey(op.routeTableId, r.addressPrefix) === d.id);
+    case "MoveIpConfigurations":
+      return op.ipConfigurations.some((c) => (d.kind === "secondaryIp" && c.privateIp === d.id) || (d.kind === "elasticIp" && c.publicIpAddressId === d.id));
   }
 }
 

@@ -4,8 +4,18 @@ import type { NodeId } from "../config/types.js";
  * One idempotent mutation of the cloud. Each names the exact resource it changes (from the
  * config) and the state it leaves behind, so repeating it is always safe.
  */
-export type Operation = AssignPrivateIpsOperation | AssociateAddressOperation | ReplaceRouteOperation;
+export type Operation = AwsOperation | AzureOperation;
 export type OperationAction = Operation["action"];
+
+/** The operations of each cloud: its provider performs only its own. */
+export type AwsOperation = AssignPrivateIpsOperation | AssociateAddressOperation | ReplaceRouteOperation;
+export type AwsOperationAction = AwsOperation["action"];
+export type AzureOperation = UpdateRouteTableOperation | MoveIpConfigurationsOperation;
+export type AzureOperationAction = AzureOperation["action"];
+
+export function isAzureOperation(op: Operation): op is AzureOperation {
+  return op.action === "UpdateRouteTable" || op.action === "MoveIpConfigurations";
+}
 
 interface OperationBase {
   /** What is changed, for people: an interface, an allocation, "route table + destination". */
@@ -38,6 +48,30 @@ export interface ReplaceRouteOperation extends OperationBase {
   destination: RouteDestination;
   networkInterfaceId: string;
   role: string;
+}
+
+/**
+ * Azure: point routes of one route table at the active node — one PUT of the whole table, built
+ * from a fresh GET and sent with If-Match (Azure takes no concurrent writes on one table well).
+ */
+export interface UpdateRouteTableOperation extends OperationBase {
+  action: "UpdateRouteTable";
+  routeTableId: string;
+  /** Each route (by address prefix) and the next hop IP it must have. */
+  routes: { addressPrefix: string; nextHopIpAddress: string }[];
+}
+
+/**
+ * Azure: move IP configurations between the two nodes' NICs of one role — PUT the giving NIC
+ * without them, wait for it, then PUT the receiving NIC with them appended (with their public
+ * IPs). Both PUTs are full bodies from a fresh GET with If-Match.
+ */
+export interface MoveIpConfigurationsOperation extends OperationBase {
+  action: "MoveIpConfigurations";
+  role: string;
+  fromNetworkInterfaceId: string;
+  toNetworkInterfaceId: string;
+  ipConfigurations: { name: string; privateIp: string; publicIpAddressId?: string }[];
 }
 
 export type RouteDestination =

@@ -1,4 +1,5 @@
 import type { AgentConfig, NodeId } from "../config/types.js";
+import { planAzureFailover } from "./azure-planner.js";
 import { holderOf, pairItems } from "./desired.js";
 import type { ObservedState } from "./observed.js";
 import { parseDestination, type AssociateAddressOperation, type Operation, type Plan } from "./operations.js";
@@ -15,6 +16,7 @@ import { parseDestination, type AssociateAddressOperation, type Operation, type 
  * associated once that IP is on the destination interface, so it waits for a second wave.
  */
 export function planFailover(config: AgentConfig, activate: NodeId, observed?: ObservedState): Plan {
+  if (config.cloud === "azure") return planAzureFailover(config, activate, observed);
   const pending = (item: ReturnType<typeof pairItems>[number]) => !observed || holderOf(item, observed) !== activate;
   const items = pairItems(config).filter(pending);
   const iface = (role: string) => config.nodes[activate].interfaces[role]!.id;

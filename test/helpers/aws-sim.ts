@@ -1,4 +1,4 @@
-import type { AgentConfig, NodeId } from "../../runtime/config/types.js";
+import type { AwsAgentConfig as AgentConfig, NodeId } from "../../runtime/config/types.js";
 import { createAwsProvider } from "../../runtime/aws/index.js";
 import { inspectPair } from "../../runtime/core/desired.js";
 import type { CloudProvider } from "../../runtime/core/provider.js";

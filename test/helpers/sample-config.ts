@@ -1,4 +1,4 @@
-import type { AgentConfig } from "../../runtime/config/types.js";
+import type { AwsAgentConfig as AgentConfig } from "../../runtime/config/types.js";
 
 /** A valid same-subnet pair: 2 roles per node, moving IPs, one EIP per mode, two route tables. */
 export function sampleConfig(overrides: Partial<AgentConfig> = {}): AgentConfig {

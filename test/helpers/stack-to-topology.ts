@@ -12,7 +12,7 @@
  * is a disagreement, and they are all thrown together.
  */
 import { readFileSync } from "node:fs";
-import type { AgentConfig, NodeId } from "../../runtime/config/types.js";
+import type { AwsAgentConfig as AgentConfig, NodeId } from "../../runtime/config/types.js";
 import { DEFAULT_LABEL_KEY, DEFAULT_NIC_MAP_KEY } from "../../runtime/config/types.js";
 import type { PolicyDocument } from "../../sim/index.js";
 import type { Topology, TopologyElasticIp, TopologyInstance, TopologyInterface, TopologyRoute, TopologyRouteTable } from "../../sim/topology.js";

@@ -15,6 +15,10 @@ function describeOperation(op: Operation): string {
       return `${op.allocationId} → ${op.networkInterfaceId} ${op.privateIp} (AllowReassociation)`;
     case "ReplaceRoute":
       return `${op.routeTableId} ${destinationText(op.destination)} → ${op.networkInterfaceId}`;
+    case "UpdateRouteTable":
+      return `${op.routeTableId}: ${op.routes.map((r) => `${r.addressPrefix} → ${r.nextHopIpAddress}`).join(", ")} (one PUT, If-Match)`;
+    case "MoveIpConfigurations":
+      return `${op.ipConfigurations.map((c) => `${c.name} ${c.privateIp}${c.publicIpAddressId ? ` + ${c.publicIpAddressId.split("/").pop()}` : ""}`).join(", ")}: ${op.fromNetworkInterfaceId} → ${op.toNetworkInterfaceId} (giving NIC first, If-Match)`;
   }
 }
 

@@ -102,7 +102,7 @@ export const preflightCommand: Command = {
       checks.push({ name: "permissions", status: "fail", detail: permissions.describe() });
     } else {
       for (const p of permissions) {
-        checks.push({ name: `permission ${p.action}`, status: p.allowed ? "ok" : "fail", detail: p.allowed ? `${p.target}: allowed (DryRun)` : `${p.target}: ${p.detail ?? "denied"}` });
+        checks.push({ name: `permission ${p.action}`, status: p.allowed ? "ok" : "fail", detail: p.allowed ? `${p.target}: allowed (${config.cloud === "azure" ? "RBAC permissions" : "DryRun"})` : `${p.target}: ${p.detail ?? "denied"}` });
       }
     }
     checks.push(stateRead, stateWrite);

@@ -1,0 +1,125 @@
+import type { NodeId } from "./types.js";
+import { NODE_IDS } from "./types.js";
+import { asArray, asObj, asString, canonicalDestination, pointerSegment, type Add, type Obj, type PathOk } from "./semantics.js";
+
+/** The subscription a resource ID names (IDs are case-insensitive in Azure). */
+function subscriptionOf(resourceId: string): string | undefined {
+  return /^\/subscriptions\/([^/]+)\//i.exec(resourceId)?.[1]?.toLowerCase();
+}
+
+/**
+ * The cross-field rules of an Azure config: two different VMs, every NIC used once, roles that
+ * exist on both nodes, every resource in the configured subscription, each moving IP, public IP
+ * and route listed once, and no moving IP that is a node's own NIC IP (moving it would take the
+ * node's primary ipConfiguration away, which Azure refuses).
+ */
+export function azureSemanticErrors(config: Obj, ok: PathOk, add: Add): void {
+  const subscription = ok("/subscriptionId") ? asString(config.subscriptionId)?.toLowerCase() : undefined;
+  const inSubscription = (path: string, id: string | undefined) => {
+    if (id === undefined || subscription === undefined || !ok(path)) return;
+    const own = subscriptionOf(id);
+    if (own !== undefined && own !== subscription) add(path, `${id} is in subscription ${own}, not in /subscriptionId (${subscription}); every resource of the pair must be in that subscription`);
+  };
+
+  const nodes = ok("/nodes") ? asObj(config.nodes) : undefined;
+  const node = (id: NodeId) => (ok(`/nodes/${id}`) ? asObj(nodes?.[id]) : undefined);
+  const vmOf = (id: NodeId) => (ok(`/nodes/${id}/instanceId`) ? asString(node(id)?.instanceId) : undefined);
+  const interfacesOf = (id: NodeId) => (ok(`/nodes/${id}/interfaces`) ? asObj(node(id)?.interfaces) : undefined);
+  for (const id of NODE_IDS) inSubscription(`/nodes/${id}/instanceId`, vmOf(id));
+  const vmA = vmOf("a");
+  if (vmA !== undefined && vmA.toLowerCase() === vmOf("b")?.toLowerCase()) {
+    add("/nodes/b/instanceId", `is the same VM as /nodes/a/instanceId (${vmA}); a pair needs two different VMs`);
+  }
+
+  const nicSeenAt = new Map<string, string>();
+  const nodeIpAt = new Map<string, string>();
+  for (const id of NODE_IDS) {
+    for (const [role, nic] of Object.entries(interfacesOf(id) ?? {})) {
+      const base = `/nodes/${id}/interfaces/${pointerSegment(role)}`;
+      const nicId = ok(`${base}/id`) ? asString(asObj(nic)?.id) : undefined;
+      if (nicId !== undefined) {
+        inSubscription(`${base}/id`, nicId);
+        const first = nicSeenAt.get(nicId.toLowerCase());
+        if (first) add(`${base}/id`, `${nicId} is already used at ${first}; every role of every node needs its own network interface`);
+        else nicSeenAt.set(nicId.toLowerCase(), `${base}/id`);
+      }
+      const ip = ok(`${base}/privateIp`) ? asString(asObj(nic)?.privateIp) : undefined;
+      if (ip !== undefined) {
+        const first = nodeIpAt.get(ip);
+        if (first) add(`${base}/privateIp`, `${ip} is already the NIC IP at ${first}; a private IP lives on one NIC`);
+        else nodeIpAt.set(ip, `${base}/privateIp`);
+      }
+    }
+  }
+
+  const requireRole = (path: string, role: string | undefined) => {
+    if (role === undefined || !ok(path)) return;
+    const maps = NODE_IDS.map((id) => [id, interfacesOf(id)] as const);
+    if (maps.some(([, map]) => map === undefined)) return;
+    const missing = maps.filter(([, map]) => !Object.hasOwn(map!, role)).map(([id]) => id);
+    if (missing.length === 0) return;
+    const common = Object.keys(maps[0]![1]!).filter((r) => Object.hasOwn(maps[1]![1]!, r));
+    add(path, `role "${role}" is not an interface of node ${missing.join(" and ")}; add it under ${missing.map((n) => `/nodes/${n}/interfaces`).join(" and ")}${common.length > 0 ? `, or use a role both nodes have: ${common.join(", ")}` : ""}`);
+  };
+
+  const addresses = ok("/addresses") ? asObj(config.addresses) : undefined;
+  const ipAt = new Map<string, string>();
+  const nameAt = new Map<string, string>();
+  const publicIpAt = new Map<string, string>();
+  if (ok("/addresses/ipConfigurations")) {
+    asArray(addresses?.ipConfigurations).forEach((item, i) => {
+      const base = `/addresses/ipConfigurations/${i}`;
+      const ipConfig = ok(base) ? asObj(item) : undefined;
+      if (!ipConfig) return;
+      const role = ok(`${base}/role`) ? asString(ipConfig.role) : undefined;
+      requireRole(`${base}/role`, role);
+      const name = ok(`${base}/name`) ? asString(ipConfig.name) : undefined;
+      if (name !== undefined && role !== undefined) {
+        // ipConfiguration names are unique within a NIC, case-insensitively.
+        const key = `${role} ${name.toLowerCase()}`;
+        const first = nameAt.get(key);
+        if (first) add(`${base}/name`, `"${name}" is already the name at ${first} for role "${role}"; ipConfiguration names are unique on a NIC`);
+        else nameAt.set(key, `${base}/name`);
+      }
+      const ip = ok(`${base}/privateIp`) ? asString(ipConfig.privateIp) : undefined;
+      if (ip !== undefined) {
+        const own = nodeIpAt.get(ip);
+        const first = ipAt.get(ip);
+        if (own) add(`${base}/privateIp`, `${ip} is the NIC IP at ${own}: a NIC's primary ipConfiguration cannot move; give the moving ipConfiguration an IP of its own`);
+        else if (first) add(`${base}/privateIp`, `${ip} is already listed at ${first}; an IP can move with one ipConfiguration only`);
+        else ipAt.set(ip, `${base}/privateIp`);
+      }
+      const publicIp = ok(`${base}/publicIpAddressId`) ? asString(ipConfig.publicIpAddressId) : undefined;
+      if (publicIp !== undefined) {
+        inSubscription(`${base}/publicIpAddressId`, publicIp);
+        const first = publicIpAt.get(publicIp.toLowerCase());
+        if (first) add(`${base}/publicIpAddressId`, `${publicIp} is already attached at ${first}; a public IP is attached to one ipConfiguration`);
+        else publicIpAt.set(publicIp.toLowerCase(), `${base}/publicIpAddressId`);
+      }
+    });
+  }
+
+  const routeAt = new Map<string, string>();
+  if (ok("/routes")) {
+    asArray(config.routes).forEach((item, r) => {
+      const base = `/routes/${r}`;
+      const route = ok(base) ? asObj(item) : undefined;
+      if (!route) return;
+      const nextHop = ok(`${base}/nextHop`) ? asObj(route.nextHop) : undefined;
+      requireRole(`${base}/nextHop/role`, asString(nextHop?.role));
+      const table = ok(`${base}/routeTableId`) ? asString(route.routeTableId) : undefined;
+      inSubscription(`${base}/routeTableId`, table);
+      if (table === undefined || !ok(`${base}/addressPrefixes`)) return;
+      asArray(route.addressPrefixes).forEach((value, p) => {
+        const path = `${base}/addressPrefixes/${p}`;
+        const prefix = ok(path) ? asString(value) : undefined;
+        if (prefix === undefined) return;
+        const canonical = canonicalDestination(prefix);
+        const key = `${table.toLowerCase()} ${canonical}`;
+        const first = routeAt.get(key);
+        if (first) add(path, `route ${prefix} in ${table} is already listed at ${first}${canonical === prefix ? "" : ` (both are ${canonical})`}; a route has one next hop, list it once`);
+        else routeAt.set(key, path);
+      });
+    });
+  }
+}
