@@ -1,5 +1,6 @@
 // AwsHaPair under Pulumi mocks: what it creates, how, with which tags, and how it refuses bad input.
 import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { AwsHaPair, pairTags, type AwsHaPairArgs } from "../components/index.js";
 import { validateConfig } from "../runtime/config/index.js";
@@ -110,6 +111,50 @@ describe("AwsHaPair around an existing pair (everything by ID)", () => {
     expect(h2.ofType(T.sdc)).toHaveLength(6);
   });
 
+  it("leaves source/dest check alone when a SourceDestCheckOff is deleted, unless restoring is asked for", async () => {
+    const { h } = await build(existingPairArgs());
+    expect(h.ofType(T.sdc).map((r) => r.inputs.restoreOnDelete)).toEqual([false, false, false, false]);
+    const { h: optIn } = await build(existingPairArgs({ restoreSourceDestCheckOnDelete: true }));
+    expect(optIn.ofType(T.sdc).map((r) => r.inputs.restoreOnDelete)).toEqual([true, true, true, true]);
+  });
+
+  it("gives SourceDestCheckOff the profile, role and endpoints of the component's explicit aws.Provider, and no credential", async () => {
+    // As in `pulumi up`: a provider setting left unset is unknown during preview.
+    const h = new PulumiMockHarness({ existing, preview: false });
+    const roleArn = "arn:aws:iam::210987654321:role/pair-admin";
+    await h.run(() => {
+      const corp = new aws.Provider("corp", {
+        region: "us-east-1",
+        profile: "corp-admin",
+        assumeRoles: [{ roleArn, sessionName: "pulumi-edge", externalId: "corp-ext-1" }],
+        endpoints: [{ ec2: "https://ec2.vpce.example", sts: "https://sts.vpce.example" }],
+      });
+      return new AwsHaPair("edge", existingPairArgs(), { providers: [corp] });
+    });
+    await h.finish();
+    const checks = h.ofType(T.sdc);
+    expect(checks).toHaveLength(4);
+    for (const check of checks) {
+      expect(check.inputs).toMatchObject({ profile: "corp-admin", assumeRole: { roleArn, sessionName: "pulumi-edge", externalId: "corp-ext-1" }, endpoint: "https://ec2.vpce.example", stsEndpoint: "https://sts.vpce.example" });
+      expect(Object.keys(check.inputs)).not.toEqual(expect.arrayContaining(["accessKey"]));
+    }
+    // The Region comes from the same provider: the component looks it up through it.
+    const provider = h.get("pulumi:providers:aws", "corp");
+    expect(h.invokes.find((i) => i.token === "aws:index/getRegion:getRegion")?.provider).toBe(`${provider.urn}::${provider.id}`);
+  });
+
+  it("refuses an explicit aws.Provider with static keys for SourceDestCheckOff rather than store them or use other credentials", async () => {
+    const h = new PulumiMockHarness({ existing, preview: false, captureProgramErrors: true });
+    await h.run(() => {
+      const keyed = new aws.Provider("keyed", { region: "us-east-1", accessKey: "AKIAEXAMPLEKEY000001", secretKey: pulumi.secret("example-secret") });
+      return new AwsHaPair("edge", existingPairArgs(), { provider: keyed });
+    });
+    const errors = await h.finish();
+    expect(errors.map((e) => e.message).join("\n")).toContain('AwsHaPair "edge": aws.Provider authenticates with a static accessKey');
+    expect(h.ofType(T.sdc)).toHaveLength(0);
+    expect(JSON.stringify(h.resources.filter((r) => r.type !== "pulumi:providers:aws").map((r) => r.inputs))).not.toContain("example-secret");
+  });
+
   it("creates the S3 gateway endpoint on the nodes' route tables and the EC2 interface endpoint with private DNS behind a 443-only security group", async () => {
     const { h, pair } = await build(existingPairArgs());
     const s3 = h.get(T.endpoint, "edge-s3");
@@ -168,6 +213,35 @@ describe("AwsHaPair around an existing pair (everything by ID)", () => {
     expect(policy.Statement.map((s: { Sid: string }) => s.Sid)).toEqual(["DenyInsecureTransport", "AllowPairRoleThroughEndpoint", "DenyPairRoleOutsideEndpoint"]);
     expect(policy.Statement[2].Condition).toEqual({ StringNotEquals: { "aws:sourceVpce": s3Endpoint }, ArnEquals: { "aws:PrincipalArn": roleArn } });
     expect(await resolve(pair.bucketName)).toBe(bucket.state.bucket);
+  });
+
+  it("keeps the state bucket and its locks in AWS when Pulumi deletes them, unless forceDestroy or retainOnDelete: false says otherwise", async () => {
+    const bucketParts = (h: PulumiMockHarness) => h.resources.filter((r) => r.type.startsWith("aws:s3/bucket") && r.type !== T.object);
+    const { h } = await build(existingPairArgs());
+    expect(bucketParts(h).map((r) => r.type.split(":").pop()).sort()).toEqual(["Bucket", "BucketOwnershipControls", "BucketPolicy", "BucketPublicAccessBlock", "BucketServerSideEncryptionConfiguration", "BucketVersioning"]);
+    for (const r of bucketParts(h)) expect(r.retainOnDelete, r.type).toBe(true);
+    // The uploads are the component's to replace; they go with the stack.
+    for (const r of h.ofType(T.object)) expect(r.retainOnDelete, r.name).toBeFalsy();
+    const { h: forced } = await build(existingPairArgs({ stateBucket: { forceDestroy: true } }));
+    for (const r of bucketParts(forced)) expect(r.retainOnDelete, r.type).toBeFalsy();
+    const { h: optedOut } = await build(existingPairArgs({ stateBucket: { retainOnDelete: false } }));
+    for (const r of bucketParts(optedOut)) expect(r.retainOnDelete, r.type).toBeFalsy();
+  });
+
+  it("renamed with an alias to its old name, finds every child (state bucket included) where it was", async () => {
+    const urnsOf = (h: PulumiMockHarness) => new Set(h.resources.map((r) => r.urn));
+    const { h: before } = await build(existingPairArgs());
+    const h = new PulumiMockHarness({ existing, aliasSpecs: false });
+    const renamed = await h.run(() => new AwsHaPair("edge-renamed", existingPairArgs(), { aliases: [{ name: "edge" }] }));
+    await resolve(renamed.agentConfig);
+    await h.finish();
+    const old = urnsOf(before);
+    const children = h.resources.filter((r) => r.type !== "ha-pair:index:AwsHaPair");
+    expect(children.length).toBe(before.resources.length - 1);
+    for (const child of children) {
+      expect(child.name.startsWith("edge-renamed-"), child.name).toBe(true);
+      expect(child.aliasUrns.filter((u) => old.has(u)), `${child.type} ${child.name}`).toHaveLength(1);
+    }
   });
 
   it("uses SSE-KMS with the given key and grants the role only that key", async () => {
@@ -283,8 +357,21 @@ describe("AwsHaPair around an existing pair (everything by ID)", () => {
 });
 
 describe("AwsHaPair refuses what cannot work, at preview, naming the fix", () => {
+  // As the engine previews: resources to be created have unknown IDs and computed outputs.
+  const preview = { existing, preview: true, captureProgramErrors: true } as const;
+
+  it("(the mock engine previews as the engine does: a resource to be created has no ID yet)", async () => {
+    const h = new PulumiMockHarness(preview);
+    const eni = await h.run(() => new aws.ec2.NetworkInterface("n", { subnetId: "subnet-0000000000000000a", sourceDestCheck: false, tags: { a: "b" } }));
+    expect(await resolve(eni.id)).toBeUndefined();
+    expect(await resolve(eni.privateIp)).toBeUndefined();
+    expect(await resolve(eni.tags)).toEqual({ a: "b" });
+    expect(await resolve(eni.sourceDestCheck)).toBe(false);
+    await h.finish();
+  });
+
   it("an existing VPC without DNS hostnames", async () => {
-    const h = new PulumiMockHarness({ existing: { ...existing, vpcs: { [VPC]: { enableDnsSupport: true, enableDnsHostnames: false } } }, captureProgramErrors: true });
+    const h = new PulumiMockHarness({ ...preview, existing: { ...existing, vpcs: { [VPC]: { enableDnsSupport: true, enableDnsHostnames: false } } } });
     const pair = await h.run(() => new AwsHaPair("edge", existingPairArgs()));
     const failure = resolve(pair.vpcId).then(() => undefined, (e: Error) => e);
     const error = await failure;
@@ -297,19 +384,37 @@ describe("AwsHaPair refuses what cannot work, at preview, naming the fix", () =>
     expect(errors.every((e) => e.message.includes("enableDnsHostnames off"))).toBe(true);
   });
 
-  it("a VPC of the same program created without DNS hostnames", async () => {
-    const h = new PulumiMockHarness({ existing, captureProgramErrors: true });
+  it("a VPC of the same program created with DNS hostnames off", async () => {
+    const h = new PulumiMockHarness(preview);
     const pair = await h.run(() => {
-      const vpc = new aws.ec2.Vpc("v", { cidrBlock: "10.0.0.0/16" });
+      const vpc = new aws.ec2.Vpc("v", { cidrBlock: "10.0.0.0/16", enableDnsHostnames: false });
       return new AwsHaPair("edge", existingPairArgs({ vpcId: undefined, vpc }));
     });
-    const error = await resolve(pair.vpcId).then(() => undefined, (e: Error) => e);
+    const error = await resolve(pair.agentConfig).then(() => undefined, (e: Error) => e);
     await h.finish();
-    expect(error?.message).toMatch(/VPC vpc-0[0-9a-f]{16} has enableDnsHostnames off.*set enableDnsHostnames: true in the aws\.ec2\.Vpc's args/s);
+    expect(error?.message).toMatch(/aws\.ec2\.Vpc "v" has enableDnsHostnames off.*set enableDnsHostnames: true in the aws\.ec2\.Vpc's args/s);
+    expect(h.ofType(T.endpoint)).toHaveLength(0);
   });
 
-  it("an owned routing interface with source/dest check on, or without the pair's tags", async () => {
-    const h = new PulumiMockHarness({ existing, captureProgramErrors: true });
+  it("a VPC of the same program that leaves DNS hostnames to AWS: not checked at preview (said so), refused by up before the endpoints", async () => {
+    const program = () => {
+      const vpc = new aws.ec2.Vpc("v", { cidrBlock: "10.0.0.0/16" });
+      return new AwsHaPair("edge", existingPairArgs({ vpcId: undefined, vpc }));
+    };
+    const atPreview = new PulumiMockHarness({ ...preview, captureWarnings: true });
+    await atPreview.run(program);
+    expect(await atPreview.finish()).toEqual([]);
+    expect(atPreview.warnings).toContain('AwsHaPair "edge": the DNS attributes of the VPC not checked at preview (not known until the resources exist); pulumi up checks it before building on it');
+    const atUp = new PulumiMockHarness({ existing, captureProgramErrors: true });
+    const pair = await atUp.run(program);
+    const error = await resolve(pair.vpcId).then(() => undefined, (e: Error) => e);
+    await atUp.finish();
+    expect(error?.message).toMatch(/aws\.ec2\.Vpc "v" has enableDnsHostnames off/);
+    expect(atUp.ofType(T.endpoint)).toHaveLength(0);
+  });
+
+  it("an owned routing interface with source/dest check on, or without the pair's tags; an owned EIP or route table without the label", async () => {
+    const h = new PulumiMockHarness(preview);
     const pair = await h.run(() => {
       const args = existingPairArgs();
       const ok = new aws.ec2.NetworkInterface("a-int", { subnetId: "subnet-0000000000000000a", sourceDestCheck: false, tags: pairTags("edge", { role: "internal" }) });
@@ -317,17 +422,43 @@ describe("AwsHaPair refuses what cannot work, at preview, naming the fix", () =>
       const untagged = new aws.ec2.NetworkInterface("b-ext", { subnetId: "subnet-0000000000000000a", sourceDestCheck: false, tags: { Name: "b-ext" } });
       args.nodes.a.interfaces = { internal: { networkInterface: ok }, external: { networkInterface: checkOn } };
       args.nodes.b.interfaces = { internal: { networkInterfaceId: ENI.b.internal }, external: { networkInterface: untagged } };
+      args.elasticIps = [{ eip: new aws.ec2.Eip("vip", { domain: "vpc", tags: { Name: "vip" } }), role: "external", privateIps: { a: "10.0.1.100", b: "10.0.1.100" } }];
+      args.routes = [{ routeTable: new aws.ec2.RouteTable("app", { vpcId: VPC, tags: { Name: "app" } }), destinations: ["0.0.0.0/0"], nextHopRole: "internal" }];
       return new AwsHaPair("edge", args);
     });
     const error = await resolve(pair.agentConfig).then(() => undefined, (e: Error) => e);
     await h.finish();
-    expect(error?.message).toContain("2 problems with the pair's resources");
-    expect(error?.message).toMatch(/nodes\.a\.interfaces\.external \(eni-0[0-9a-f]{16}\) forwards traffic \(routing\) but has source\/dest check on; set sourceDestCheck: false/);
-    expect(error?.message).toMatch(/nodes\.b\.interfaces\.external \(eni-0[0-9a-f]{16}\): its tags lack f5_cloud_failover_label=edge, f5_cloud_failover_nic_map=external; add \.\.\.pairTags\("edge", \{ role: "external" \}\)/);
+    expect(error?.message).toContain("4 problems with the pair's resources");
+    expect(error?.message).toContain('nodes.a.interfaces.external (aws.ec2.NetworkInterface "a-ext") forwards traffic (routing) but has source/dest check on; set sourceDestCheck: false');
+    expect(error?.message).toContain('nodes.b.interfaces.external (aws.ec2.NetworkInterface "b-ext"): its tags lack f5_cloud_failover_label=edge, f5_cloud_failover_nic_map=external; add ...pairTags("edge", { role: "external" })');
+    expect(error?.message).toContain('elasticIps[0] (aws.ec2.Eip "vip"): its tags lack f5_cloud_failover_label=edge');
+    expect(error?.message).toContain('routes[0] (aws.ec2.RouteTable "app"): its tags lack f5_cloud_failover_label=edge');
     // Owned interfaces are never also tagged or changed by the component (no perpetual diff, no second owner).
-    const owned = new Set(h.ofType("aws:ec2/networkInterface:NetworkInterface").map((r) => r.id));
-    expect(h.ofType(T.tag).filter((t) => owned.has(t.inputs.resourceId))).toEqual([]);
-    expect(h.ofType(T.sdc).filter((t) => owned.has(t.inputs.networkInterfaceId))).toEqual([]);
+    expect(new Set(h.ofType(T.tag).map((t) => t.inputs.resourceId))).toEqual(new Set([ENI.b.internal]));
+    expect(h.ofType(T.sdc).map((t) => t.inputs.networkInterfaceId)).toEqual([ENI.b.internal]);
+  });
+
+  it("an interface of the same program that carries the pair's tags in its own args, given by ID (it would also get aws.ec2.Tag: a perpetual diff)", async () => {
+    const h = new PulumiMockHarness(preview);
+    await h.run(() => {
+      const args = existingPairArgs();
+      const tagged = new aws.ec2.NetworkInterface("a-ext", { subnetId: "subnet-0000000000000000a", sourceDestCheck: false, tags: { Name: "a-ext", ...pairTags("edge", { role: "external" }) } });
+      // Its own tags leave the pair's keys to the component: tagging it by ID is fine.
+      const plain = new aws.ec2.NetworkInterface("a-int", { subnetId: "subnet-0000000000000000a", sourceDestCheck: false, tags: { Name: "a-int" } });
+      args.nodes.a.interfaces.external = { networkInterfaceId: tagged.id, privateIp: "10.0.1.11" };
+      args.nodes.a.interfaces.internal = { networkInterfaceId: plain.id, privateIp: "10.0.2.11" };
+      return new AwsHaPair("edge", args);
+    });
+    const errors = (await h.finish()).map((e) => e.message);
+    expect(errors.length).toBeGreaterThan(0);
+    const refusal = errors.find((m) => m.includes("perpetual diff"));
+    expect(refusal).toContain('AwsHaPair "edge": nodes.a.interfaces.external.networkInterfaceId gives by ID the resource "a-ext" of this program, which sets f5_cloud_failover_label in its own tags');
+    expect(refusal).toContain("Pass the resource itself as nodes.a.interfaces.external.networkInterface");
+    expect(errors.some((m) => m.includes("sets f5_cloud_failover_nic_map in its own tags"))).toBe(true);
+    expect(errors.some((m) => m.includes('"a-int"'))).toBe(false);
+    // No Tag was registered on the tagged interface; the plain one got its two.
+    expect(h.ofType(T.tag).map((t) => t.name).filter((n) => n.startsWith("edge-a-external-"))).toEqual([]);
+    expect(h.ofType(T.tag).map((t) => t.name).filter((n) => n.startsWith("edge-a-internal-")).sort()).toEqual(["edge-a-internal-label", "edge-a-internal-nic-map"]);
   });
 
   it("args that are contradictory or incomplete, all at once, before anything is built", async () => {

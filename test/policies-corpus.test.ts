@@ -19,6 +19,11 @@ interface Variant {
   /** Fragments the message must contain (what is wrong); every message also carries "Fix: ". */
   says: string[];
   fix: string;
+  /**
+   * Which part of the rule catches it: "resource" (a resource validation: `pulumi preview`/`up`
+   * stop before the resource is created) or "stack" (needs the whole pair: reported at the end).
+   */
+  kind?: "resource" | "stack";
 }
 
 const eniArn = (id: string) => `arn:aws:ec2:${REGION}:${ACCOUNT}:network-interface/${id}`;
@@ -42,23 +47,32 @@ const assignment = (name: string, props: Record<string, unknown>): ResourceSpec 
 
 const VARIANTS: Variant[] = [
   // ---------------- pair-tagging (AWS)
-  { name: "endpoint of the pair without the label", specs: () => change(awsPair(), "edge-ec2", { tags: { Name: "edge-ec2" } }), policy: "pair-tagging", resource: "edge-ec2", says: ["carries no f5_cloud_failover_label tag"], fix: "add f5_cloud_failover_label=edge" },
+  { name: "endpoint of the pair without the label", specs: () => change(awsPair(), "edge-ec2", { tags: { Name: "edge-ec2" } }), policy: "pair-tagging", resource: "edge-ec2", says: ['The endpoint of pair "edge" carries no f5_cloud_failover_label tag'], fix: "add f5_cloud_failover_label=<the pair's label>", kind: "resource" },
   { name: "state bucket labelled for another pair", specs: () => change(awsPair(), "edge-state", { tags: { [LABEL_KEY]: "other" } }), policy: "pair-tagging", resource: "edge-state", says: ["carries f5_cloud_failover_label=other, not the pair's edge"], fix: "set f5_cloud_failover_label=edge" },
   { name: "nic-map role on node a only", specs: () => [...awsPair(), nic("a-extra", "dmz"), attach("a-extra", "i-0000000000000000a", "a-extra")], policy: "pair-tagging", resource: "a-extra", says: ["f5_cloud_failover_nic_map=dmz is on Instance \"node-a\" only"], fix: "tag the other node's interface of the same role" },
   { name: "nic-map role twice on one node", specs: () => [...awsPair(), nic("a-ext2", "external"), attach("a-ext2", "i-0000000000000000a", "a-ext2")], policy: "pair-tagging", resource: "a-ext2", says: ["f5_cloud_failover_nic_map=external appears 2 times on Instance \"node-a\"", '"a-ext", "a-ext2"'], fix: "give each of these interfaces its own role" },
   { name: "labelled interfaces on a third instance", specs: () => [...awsPair(), { type: "aws:ec2/instance:Instance", name: "node-c", props: { id: "i-0000000000000000c" } }, nic("c-ext", "external"), attach("c-ext", "i-0000000000000000c", "c-ext", 1)], policy: "pair-tagging", resource: "edge", says: ["attached to 3 instances", "a pair has exactly two nodes"], fix: "remove the f5_cloud_failover_label tag from interfaces that are not the pair's" },
-  { name: "pair interface without a nic-map tag", specs: () => [...awsPair(), nic("a-spare", undefined), attach("a-spare", "i-0000000000000000a", "a-spare")], policy: "pair-tagging", resource: "a-spare", says: ["carries no f5_cloud_failover_nic_map tag"], fix: "add f5_cloud_failover_nic_map=<role>" },
+  { name: "pair interface without a nic-map tag", specs: () => [...awsPair(), nic("a-spare", undefined), attach("a-spare", "i-0000000000000000a", "a-spare")], policy: "pair-tagging", resource: "a-spare", says: ["carries no f5_cloud_failover_nic_map tag"], fix: "add f5_cloud_failover_nic_map=<role>", kind: "resource" },
   {
     name: "organisation tag missing on one resource",
     specs: () => awsPair().map((s) => (s.name !== "vip" && (s.props?.tags as object | undefined) ? { ...s, props: { ...s.props, tags: { ...(s.props!.tags as object), owner: "netops" } } } : s)),
     config: { "pair-tagging": { requiredTags: ["owner"] } },
     policy: "pair-tagging",
     resource: "vip",
-    says: ["The public address of pair \"edge\"", "lacks the organisation tag owner"],
+    says: ['The public address of pair labelled "edge"', "lacks the organisation tag owner"],
+    kind: "resource",
     fix: "add owner=<value> to its tags (or to the provider's defaultTags)",
   },
+  {
+    name: "an interface that sets the label in its own tags and also gets it from aws.ec2.Tag",
+    specs: () => [...awsPair(), { type: "aws:ec2/tag:Tag", name: "edge-a-ext-label", parent: "edge", props: { resourceId: AWS_NIC_IDS["a-ext"], key: LABEL_KEY, value: "edge" } }],
+    policy: "pair-tagging",
+    resource: "a-ext",
+    says: ['The interface of pair "edge" (label edge) sets f5_cloud_failover_label in its own tags and also gets it from aws:ec2/tag:Tag "edge-a-ext-label"', "perpetual diff"],
+    fix: "keep one owner",
+  },
   // ---------------- pair-tagging (Azure)
-  { name: "Azure public IP of the pair without the label", specs: () => change(azurePair(), "hub-pip", { tags: {} }), policy: "pair-tagging", resource: "hub-pip", says: ["public address of pair \"hub\"", "carries no f5_cloud_failover_label tag"], fix: "add f5_cloud_failover_label=hub" },
+  { name: "Azure public IP of the pair without the label", specs: () => change(azurePair(), "hub-pip", { tags: {} }), policy: "pair-tagging", resource: "hub-pip", says: ["public address of pair \"hub\"", "carries no f5_cloud_failover_label tag"], fix: "add f5_cloud_failover_label=<the pair's label>", kind: "resource" },
   {
     name: "Azure nic-map role twice on one VM",
     specs: () => {
@@ -75,10 +89,10 @@ const VARIANTS: Variant[] = [
     fix: "give each of these interfaces its own role",
   },
   // ---------------- aws-least-privilege
-  { name: "every action", specs: () => agentPolicy(withStatements({ Effect: "Allow", Action: "*", Resource: "*" }))(awsPair()), policy: "aws-least-privilege", resource: "edge-agent-policy", says: ['statement #10 allows every action ("*")'], fix: "allow only the actions the agent calls: ec2:AssignPrivateIpAddresses" },
-  { name: "ec2:* service wildcard", specs: () => agentPolicy(withStatements({ Sid: "Wide", Effect: "Allow", Action: ["ec2:*"], Resource: "*" }))(awsPair()), policy: "aws-least-privilege", resource: "edge-agent-policy", says: ['statement "Wide" allows every action of a service (ec2:*)'], fix: "list the agent's actions one by one" },
-  { name: "s3:* on the state bucket", specs: () => agentPolicy(withStatements({ Sid: "AllS3", Effect: "Allow", Action: "s3:*", Resource: `arn:aws:s3:::${BUCKET}/*` }))(awsPair()), policy: "aws-least-privilege", resource: "edge-agent-policy", says: ["every action of a service (s3:*)"], fix: "list the agent's actions one by one" },
-  { name: "iam:PassRole", specs: () => agentPolicy(withStatements({ Sid: "Pass", Effect: "Allow", Action: "iam:PassRole", Resource: `arn:aws:iam::${ACCOUNT}:role/*` }))(awsPair()), policy: "aws-least-privilege", resource: "edge-agent-policy", says: ['statement "Pass" allows iam:PassRole'], fix: "remove iam:PassRole" },
+  { name: "every action", specs: () => agentPolicy(withStatements({ Effect: "Allow", Action: "*", Resource: "*" }))(awsPair()), policy: "aws-least-privilege", resource: "edge-agent-policy", says: ['statement #10 allows every action ("*")'], fix: "allow only the actions the agent calls: ec2:AssignPrivateIpAddresses", kind: "resource" },
+  { name: "ec2:* service wildcard", specs: () => agentPolicy(withStatements({ Sid: "Wide", Effect: "Allow", Action: ["ec2:*"], Resource: "*" }))(awsPair()), policy: "aws-least-privilege", resource: "edge-agent-policy", says: ['statement "Wide" allows every action of a service (ec2:*)'], fix: "list the agent's actions one by one", kind: "resource" },
+  { name: "s3:* on the state bucket", specs: () => agentPolicy(withStatements({ Sid: "AllS3", Effect: "Allow", Action: "s3:*", Resource: `arn:aws:s3:::${BUCKET}/*` }))(awsPair()), policy: "aws-least-privilege", resource: "edge-agent-policy", says: ["every action of a service (s3:*)"], fix: "list the agent's actions one by one", kind: "resource" },
+  { name: "iam:PassRole", specs: () => agentPolicy(withStatements({ Sid: "Pass", Effect: "Allow", Action: "iam:PassRole", Resource: `arn:aws:iam::${ACCOUNT}:role/*` }))(awsPair()), policy: "aws-least-privilege", resource: "edge-agent-policy", says: ['statement "Pass" allows iam:PassRole'], fix: "remove iam:PassRole", kind: "resource" },
   {
     name: "ec2:Describe* expands beyond the agent's reads",
     specs: () => agentPolicy(withStatements({ Sid: "Describe", Effect: "Allow", Action: "ec2:Describe*", Resource: "*", Condition: { StringEquals: { "aws:RequestedRegion": REGION } } }))(awsPair()),
@@ -87,7 +101,7 @@ const VARIANTS: Variant[] = [
     says: ["allows actions the agent never calls", "ec2:DescribeInstances", "ec2:DescribeVpcs"],
     fix: "remove them (the agent calls only",
   },
-  { name: "mutating action on every resource without the label condition", specs: () => agentPolicy(withStatements({ Sid: "Routes", Effect: "Allow", Action: "ec2:ReplaceRoute", Resource: "*" }))(awsPair()), policy: "aws-least-privilege", resource: "edge-agent-policy", says: ["allows ec2:ReplaceRoute on * without the condition aws:ResourceTag/f5_cloud_failover_label = edge"], fix: '"aws:ResourceTag/f5_cloud_failover_label": "edge"' },
+  { name: "mutating action on every resource without the label condition", specs: () => agentPolicy(withStatements({ Sid: "Routes", Effect: "Allow", Action: "ec2:ReplaceRoute", Resource: "*" }))(awsPair()), policy: "aws-least-privilege", resource: "edge-agent-policy", says: ["allows ec2:ReplaceRoute on * without the condition aws:ResourceTag/f5_cloud_failover_label = <the pair's label>"], fix: '"aws:ResourceTag/f5_cloud_failover_label": "<the pair\'s label>"', kind: "resource" },
   {
     name: "label condition names another pair",
     specs: () => agentPolicy(withStatements({ Sid: "Other", Effect: "Allow", Action: "ec2:AssignPrivateIpAddresses", Resource: "*", Condition: { StringEquals: { [`aws:ResourceTag/${LABEL_KEY}`]: "other" } } }))(awsPair()),
@@ -109,7 +123,7 @@ const VARIANTS: Variant[] = [
     says: ["allows actions the agent never calls: ec2:CreateRoute"],
     fix: "allowedExtraActions",
   },
-  { name: "Allow with NotAction", specs: () => agentPolicy(withStatements({ Sid: "Not", Effect: "Allow", NotAction: "iam:*", Resource: "*" }))(awsPair()), policy: "aws-least-privilege", resource: "edge-agent-policy", says: ["allows every action except iam:* (Allow with NotAction)"], fix: "list the actions the agent calls in Action instead" },
+  { name: "Allow with NotAction", specs: () => agentPolicy(withStatements({ Sid: "Not", Effect: "Allow", NotAction: "iam:*", Resource: "*" }))(awsPair()), policy: "aws-least-privilege", resource: "edge-agent-policy", says: ["allows every action except iam:* (Allow with NotAction)"], fix: "list the actions the agent calls in Action instead", kind: "resource" },
   {
     name: "AdministratorAccess attached",
     specs: () => [...awsPair(), { type: "aws:iam/rolePolicyAttachment:RolePolicyAttachment", name: "edge-admin", parent: "edge", props: { role: "edge-agent", policyArn: "arn:aws:iam::aws:policy/AdministratorAccess" } }],
@@ -138,14 +152,15 @@ const VARIANTS: Variant[] = [
     says: ['Inline policy "ops" of role "edge-agent", statement #1 allows actions the agent never calls: ec2:TerminateInstances'],
     fix: "remove them",
   },
-  { name: "policy document that is not JSON", specs: () => agentPolicy("{ not json")(awsPair()), policy: "aws-least-privilege", resource: "edge-agent-policy", says: ['Role policy "edge-agent-policy" of role "edge-agent" is not a valid IAM policy document: not valid JSON'], fix: "give the policy as a JSON document" },
+  { name: "policy document that is not JSON", specs: () => agentPolicy("{ not json")(awsPair()), policy: "aws-least-privilege", resource: "edge-agent-policy", says: ['Role policy "edge-agent-policy" of pair "edge" is not a valid IAM policy document: not valid JSON'], fix: "give the policy as a JSON document", kind: "resource" },
   {
     name: "policy document given as an object",
     specs: () => change(awsPair(), "edge-agent-policy", { policy: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: ["ec2:AssociateAddress"], Resource: ["*"] }] } }),
     policy: "aws-least-privilege",
     resource: "edge-agent-policy",
-    says: ["allows ec2:AssociateAddress on * without the condition aws:ResourceTag/f5_cloud_failover_label = edge"],
+    says: ["allows ec2:AssociateAddress on * without the condition aws:ResourceTag/f5_cloud_failover_label = <the pair's label>"],
     fix: "name the pair's resources by ARN",
+    kind: "resource",
   },
   // ---------------- azure-least-privilege
   { name: "Azure role with every action", specs: () => roleDef([{ actions: ["*"] }])(azurePair()), policy: "azure-least-privilege", resource: "hub-role", says: ['allows every operation ("*" in actions)'], fix: "list only the agent's actions: Microsoft.Network/networkInterfaces/read" },
@@ -173,23 +188,33 @@ const VARIANTS: Variant[] = [
   { name: "Azure assignment at subscription scope", specs: () => change(azurePair(), "hub-assignment", { scope: AZURE_SCOPE.subscription }), policy: "azure-least-privilege", resource: "hub-assignment", says: ["is made at a whole subscription"], fix: "assign the role on the pair's resource group" },
   // ---------------- state-storage
   { name: "no public access block", specs: () => without(awsPair(), "edge-state-pab"), policy: "state-storage", resource: "edge-state", says: ["has no public access block"], fix: "add aws.s3.BucketPublicAccessBlock" },
-  { name: "one public access block off", specs: () => change(awsPair(), "edge-state-pab", { restrictPublicBuckets: false }), policy: "state-storage", resource: "edge-state-pab", says: ["restrictPublicBuckets not true"], fix: "set restrictPublicBuckets: true" },
+  { name: "one public access block off", specs: () => change(awsPair(), "edge-state-pab", { restrictPublicBuckets: false }), policy: "state-storage", resource: "edge-state-pab", says: ["restrictPublicBuckets not true"], fix: "set restrictPublicBuckets: true", kind: "resource" },
   { name: "no default encryption", specs: () => without(awsPair(), "edge-state-sse"), policy: "state-storage", resource: "edge-state", says: ["has no default encryption configured"], fix: "aws.s3.BucketServerSideEncryptionConfiguration" },
   { name: "versioning suspended", specs: () => change(awsPair(), "edge-state-versioning", { versioningConfiguration: { status: "Suspended" } }), policy: "state-storage", resource: "edge-state", says: ["does not keep versions"], fix: 'status: "Enabled"' },
   {
     name: "bucket policy without the TLS-only statement",
     specs: () => change(awsPair(), "edge-state-policy", { policy: JSON.stringify({ ...JSON.parse(awsBucketPolicy()), Statement: JSON.parse(awsBucketPolicy()).Statement.filter((s: { Sid: string }) => s.Sid !== "DenyInsecureTransport") }) }),
     policy: "state-storage",
-    resource: "edge-state",
+    resource: "edge-state-policy",
     says: ["accepts requests without TLS"],
     fix: '"aws:SecureTransport": "false"',
+    kind: "resource",
   },
-  { name: "Azure storage with public blob access", specs: () => change(azurePair(), "hubstate", { allowBlobPublicAccess: true }), policy: "state-storage", resource: "hubstate", says: ["may allow public (anonymous) blob access"], fix: "set allowBlobPublicAccess: false" },
-  { name: "Azure storage over plain HTTP", specs: () => change(azurePair(), "hubstate", { enableHttpsTrafficOnly: false }), policy: "state-storage", resource: "hubstate", says: ["accepts plain HTTP"], fix: "set enableHttpsTrafficOnly: true" },
-  { name: "Azure storage with TLS 1.0", specs: () => change(azurePair(), "hubstate", { minimumTlsVersion: "TLS1_0" }), policy: "state-storage", resource: "hubstate", says: ["accepts TLS versions older than 1.2"], fix: 'set minimumTlsVersion: "TLS1_2"' },
-  { name: "Azure storage with shared keys on", specs: () => change(azurePair(), "hubstate", { allowSharedKeyAccess: undefined }), policy: "state-storage", resource: "hubstate", says: ["still accepts shared-key"], fix: "set allowSharedKeyAccess: false" },
+  {
+    name: "encryption configuration without a default algorithm",
+    specs: () => change(awsPair(), "edge-state-sse", { rules: [{ bucketKeyEnabled: true }] }),
+    policy: "state-storage",
+    resource: "edge-state-sse",
+    says: ["is not encrypted by default (no rule with AES256 or aws:kms)"],
+    fix: 'sseAlgorithm: "AES256"',
+    kind: "resource",
+  },
+  { name: "Azure storage with public blob access", specs: () => change(azurePair(), "hubstate", { allowBlobPublicAccess: true }), policy: "state-storage", resource: "hubstate", says: ["may allow public (anonymous) blob access"], fix: "set allowBlobPublicAccess: false", kind: "resource" },
+  { name: "Azure storage over plain HTTP", specs: () => change(azurePair(), "hubstate", { enableHttpsTrafficOnly: false }), policy: "state-storage", resource: "hubstate", says: ["accepts plain HTTP"], fix: "set enableHttpsTrafficOnly: true", kind: "resource" },
+  { name: "Azure storage with TLS 1.0", specs: () => change(azurePair(), "hubstate", { minimumTlsVersion: "TLS1_0" }), policy: "state-storage", resource: "hubstate", says: ["accepts TLS versions older than 1.2"], fix: 'set minimumTlsVersion: "TLS1_2"', kind: "resource" },
+  { name: "Azure storage with shared keys on", specs: () => change(azurePair(), "hubstate", { allowSharedKeyAccess: undefined }), policy: "state-storage", resource: "hubstate", says: ["still accepts shared-key"], fix: "set allowSharedKeyAccess: false", kind: "resource" },
   // ---------------- endpoints
-  { name: "EC2 endpoint without private DNS", specs: () => change(awsPair(), "edge-ec2", { privateDnsEnabled: false }), policy: "endpoints", resource: "edge-ec2", says: ["has private DNS off"], fix: "set privateDnsEnabled: true" },
+  { name: "EC2 endpoint without private DNS", specs: () => change(awsPair(), "edge-ec2", { privateDnsEnabled: false }), policy: "endpoints", resource: "edge-ec2", says: ["has private DNS off"], fix: "set privateDnsEnabled: true", kind: "resource" },
   { name: "S3 gateway not on the nodes' route table", specs: () => change(awsPair(), "edge-s3", { routeTableIds: [] }), policy: "endpoints", resource: "edge-s3", says: ['is not attached to route table "mgmt-rt" (rtb-00000000000mgmt)'], fix: "add rtb-00000000000mgmt to the endpoint's routeTableIds" },
   { name: "no S3 endpoint", specs: () => without(awsPair(), "edge-s3"), policy: "endpoints", resource: "edge", says: ["has no S3 gateway endpoint"], fix: 'serviceName: "com.amazonaws.<region>.s3"' },
   { name: "no EC2 endpoint", specs: () => without(awsPair(), "edge-ec2"), policy: "endpoints", resource: "edge", says: ["has no EC2 interface endpoint"], fix: "privateDnsEnabled: true" },
@@ -267,6 +292,7 @@ describe("policy pack: bad variants, one violation each", () => {
       expect(result.violations.map((v) => `${v.policy} @ ${v.name}: ${v.message}`)).toHaveLength(1);
       const [violation] = result.violations;
       expect(violation!.policy).toBe(variant.policy);
+      expect(violation!.kind).toBe(variant.kind ?? "stack");
       expect(violation!.name).toBe(variant.resource);
       expect(violation!.urn).toMatch(new RegExp(`::${variant.resource}$`));
       for (const fragment of variant.says) expect(violation!.message).toContain(fragment);

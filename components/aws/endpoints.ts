@@ -7,6 +7,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { tagById } from "./tag-by-id.js";
 
 export interface EndpointsInputs {
   vpcId: pulumi.Input<string>;
@@ -41,7 +42,7 @@ export function createEndpoints(name: string, inputs: EndpointsInputs, parent: p
   const opts = { parent };
   const region = pulumi.output(inputs.region);
   const tag = (suffix: string, resourceId: pulumi.Input<string>) =>
-    new aws.ec2.Tag(`${name}-${suffix}-label`, { resourceId, key: inputs.labelKey, value: inputs.label }, opts);
+    tagById(`${name}-${suffix}-label`, { resourceId, key: inputs.labelKey, value: inputs.label, where: `endpoints.${suffix.replace(/-endpoint$/, "")}EndpointId`, owner: name }, opts);
 
   let s3EndpointId: pulumi.Output<string>;
   if (inputs.existing.s3 !== undefined) {
@@ -131,8 +132,12 @@ export function createEndpoints(name: string, inputs: EndpointsInputs, parent: p
   };
 }
 
-/** What a VPC without DNS support or DNS hostnames breaks, and the fix; undefined when it is fine. */
-export function vpcDnsProblem(vpcId: string, enableDnsSupport: boolean | undefined, enableDnsHostnames: boolean | undefined, owned: boolean): string | undefined {
+/**
+ * What a VPC without DNS support or DNS hostnames breaks, and the fix; undefined when it is fine.
+ * `vpc` is the existing VPC's ID, or for a VPC of the same program how it was declared
+ * (`aws.ec2.Vpc "name"`: its ID does not exist yet at preview).
+ */
+export function vpcDnsProblem(vpc: string, enableDnsSupport: boolean | undefined, enableDnsHostnames: boolean | undefined, owned: boolean): string | undefined {
   // AWS defaults for a VPC that does not set them: DNS support on, DNS hostnames off.
   const support = enableDnsSupport ?? true;
   const hostnames = enableDnsHostnames ?? false;
@@ -140,6 +145,6 @@ export function vpcDnsProblem(vpcId: string, enableDnsSupport: boolean | undefin
   const missing = [!support ? "enableDnsSupport" : undefined, !hostnames ? "enableDnsHostnames" : undefined].filter(Boolean).join(" and ");
   const fix = owned
     ? `set ${missing.split(" and ").map((k) => `${k}: true`).join(", ")} in the aws.ec2.Vpc's args`
-    : `run: aws ec2 modify-vpc-attribute --vpc-id ${vpcId} --enable-dns-support '{"Value":true}' && aws ec2 modify-vpc-attribute --vpc-id ${vpcId} --enable-dns-hostnames '{"Value":true}'`;
-  return `VPC ${vpcId} has ${missing} off: an interface endpoint with private DNS needs both, or the nodes resolve the EC2 API to its public address and fail without internet; ${fix}`;
+    : `run: aws ec2 modify-vpc-attribute --vpc-id ${vpc} --enable-dns-support '{"Value":true}' && aws ec2 modify-vpc-attribute --vpc-id ${vpc} --enable-dns-hostnames '{"Value":true}'`;
+  return `${owned ? vpc : `VPC ${vpc}`} has ${missing} off: an interface endpoint with private DNS needs both, or the nodes resolve the EC2 API to its public address and fail without internet; ${fix}`;
 }

@@ -19,9 +19,12 @@ import { buildCfeDeclaration, validatedAgentConfig, type ResolvedPair } from "./
 import { DEFAULT_AGENT_BUNDLE, agentInstallScript, agentUserData, bigipTriggerSnippet, keepalivedTrigger, pairObjectKeys, systemdUnit } from "./delivery.js";
 import { createEndpoints, vpcDnsProblem } from "./endpoints.js";
 import { createAgentRole } from "./iam.js";
+import { checkWhenKnown, declared } from "./preview-checks.js";
 import type { PairPolicyInputs } from "./policy.js";
+import { awsProviderOf, awsProviderSettings } from "./provider-settings.js";
 import { SourceDestCheckOff } from "./source-dest-check.js";
 import { createStateBucket } from "./state-bucket.js";
+import { tagById } from "./tag-by-id.js";
 import { pairTagKeys } from "./tags.js";
 
 export const AWS_HA_PAIR_TYPE = "ha-pair:index:AwsHaPair";
@@ -113,6 +116,12 @@ export interface AwsHaPairStateBucketArgs {
   kmsKeyArn?: pulumi.Input<string>;
   /** Let `pulumi destroy` delete a bucket that still holds objects (default false). */
   forceDestroy?: boolean;
+  /**
+   * Keep the bucket (and its public-access block, encryption, versioning and policy) in AWS when
+   * Pulumi deletes them — `pulumi destroy`, a removed component — instead of deleting the pair's
+   * state. Default true, false with forceDestroy.
+   */
+  retainOnDelete?: boolean;
 }
 
 export interface AwsHaPairAgentReconcileArgs {
@@ -159,6 +168,12 @@ export interface AwsHaPairArgs {
   agent?: AwsHaPairAgentArgs;
   /** Extra tags on every resource the component creates. */
   tags?: Record<string, string>;
+  /**
+   * Turn source/dest check back on (to the value found) when a SourceDestCheckOff is deleted.
+   * Default false: deleting it (a rename, a removed interface, `pulumi destroy`) leaves the
+   * interface as it is, so a pair that still forwards traffic is never broken by a delete.
+   */
+  restoreSourceDestCheckOnDelete?: boolean;
 }
 
 /** Every problem with the args that can be seen before any resource exists, all at once. */
@@ -231,6 +246,9 @@ export class AwsHaPair extends pulumi.ComponentResource {
     const region = args.region !== undefined ? pulumi.output(args.region) : aws.getRegionOutput({}, childOpts).region;
     const accountId = aws.getCallerIdentityOutput({}, childOpts).accountId;
     const keys = pairObjectKeys(label, args.statePrefix);
+    // SourceDestCheckOff runs outside the AWS provider: it gets that provider's non-secret settings (read once, when needed).
+    let settings: ReturnType<typeof awsProviderSettings> | undefined;
+    const providerSettings = () => (settings ??= awsProviderSettings(name, awsProviderOf(this)));
 
     // --- what must hold before anything is built on it: problems are collected, then thrown together
     const checks: pulumi.Output<string[]>[] = [];
@@ -242,12 +260,16 @@ export class AwsHaPair extends pulumi.ComponentResource {
     // --- VPC DNS (private DNS of an interface endpoint needs both attributes)
     const vpcId = args.vpc ? args.vpc.id : pulumi.output(args.vpcId!);
     const dns = args.vpc
-      ? pulumi.all([args.vpc.id, args.vpc.enableDnsSupport, args.vpc.enableDnsHostnames])
+      ? pulumi.all([declared(args.vpc, "aws.ec2.Vpc"), args.vpc.enableDnsSupport, args.vpc.enableDnsHostnames])
       : (() => {
           const found = aws.ec2.getVpcOutput({ id: args.vpcId! }, childOpts);
           return pulumi.all([found.id, found.enableDnsSupport, found.enableDnsHostnames]);
         })();
-    checks.push(dns.apply(([id, support, hostnames]) => [vpcDnsProblem(id, support, hostnames, args.vpc !== undefined)].filter((p): p is string => p !== undefined)));
+    checks.push(
+      checkWhenKnown(this, name, "the DNS attributes of the VPC", dns, ([vpc, support, hostnames]) =>
+        [vpcDnsProblem(vpc, support, hostnames, args.vpc !== undefined)].filter((p): p is string => p !== undefined),
+      ),
+    );
 
     // --- interfaces: tags and source/dest check
     const interfaceIds: pulumi.Output<string>[] = [];
@@ -270,16 +292,16 @@ export class AwsHaPair extends pulumi.ComponentResource {
           id = eni.id;
           privateIp = nic.privateIp !== undefined ? pulumi.output(nic.privateIp) : eni.privateIp;
           checks.push(
-            pulumi.all([eni.id, eni.tags, eni.sourceDestCheck]).apply(([eniId, tags, sourceDestCheck]) => {
+            checkWhenKnown(this, name, `the tags and source/dest check of ${where}`, pulumi.all([declared(eni, "aws.ec2.NetworkInterface"), eni.tags, eni.sourceDestCheck]), ([eniName, tags, sourceDestCheck]) => {
               const found: string[] = [];
               const want = { [labelKey]: label, [nicMapKey]: role };
               const wrong = Object.entries(want).filter(([k, v]) => tags?.[k] !== v);
               if (wrong.length > 0) {
-                found.push(`${where} (${eniId}): its tags lack ${wrong.map(([k, v]) => `${k}=${v}`).join(", ")}; add ...pairTags(${JSON.stringify(label)}, { role: ${JSON.stringify(role)} }) to its tags`);
+                found.push(`${where} (${eniName}): its tags lack ${wrong.map(([k, v]) => `${k}=${v}`).join(", ")}; add ...pairTags(${JSON.stringify(label)}, { role: ${JSON.stringify(role)} }) to its tags`);
               }
               // sourceDestCheck defaults to true on a new interface.
               if (routing && sourceDestCheck !== false) {
-                found.push(`${where} (${eniId}) forwards traffic (routing) but has source/dest check on; set sourceDestCheck: false in its args`);
+                found.push(`${where} (${eniName}) forwards traffic (routing) but has source/dest check on; set sourceDestCheck: false in its args`);
               }
               return found;
             }),
@@ -292,9 +314,24 @@ export class AwsHaPair extends pulumi.ComponentResource {
               : followRoles.has(role)
                 ? aws.ec2.getNetworkInterfaceOutput({ id: nic.networkInterfaceId! }, childOpts).privateIp
                 : pulumi.output(undefined);
-          new aws.ec2.Tag(`${name}-${node}-${role}-label`, { resourceId: id, key: labelKey, value: label }, childOpts);
-          new aws.ec2.Tag(`${name}-${node}-${role}-nic-map`, { resourceId: id, key: nicMapKey, value: role }, childOpts);
-          if (routing) new SourceDestCheckOff(`${name}-${node}-${role}-source-dest-check`, { networkInterfaceId: id, region }, childOpts);
+          const byId = { resourceId: id, where: `${where}.networkInterfaceId`, ownedArg: `${where}.networkInterface`, owner: name };
+          tagById(`${name}-${node}-${role}-label`, { ...byId, key: labelKey, value: label }, childOpts);
+          tagById(`${name}-${node}-${role}-nic-map`, { ...byId, key: nicMapKey, value: role }, childOpts);
+          if (routing) {
+            new SourceDestCheckOff(
+              `${name}-${node}-${role}-source-dest-check`,
+              {
+                networkInterfaceId: id,
+                region,
+                endpoint: providerSettings().apply((p) => p.ec2Endpoint),
+                stsEndpoint: providerSettings().apply((p) => p.stsEndpoint),
+                profile: providerSettings().apply((p) => p.profile),
+                assumeRole: providerSettings().apply((p) => p.assumeRole),
+                restoreOnDelete: args.restoreSourceDestCheckOnDelete ?? false,
+              },
+              childOpts,
+            );
+          }
         }
         // The role gets mutating permissions only on interfaces something moves to (not management).
         if (followRoles.has(role)) interfaceIds.push(id);
@@ -314,14 +351,14 @@ export class AwsHaPair extends pulumi.ComponentResource {
         allocationId = eip.allocationId;
         publicIp = e.publicIp !== undefined ? pulumi.output(e.publicIp) : eip.publicIp;
         checks.push(
-          pulumi.all([eip.allocationId, eip.tags]).apply(([id, tags]) =>
-            tags?.[labelKey] === label ? [] : [`elasticIps[${i}] (${id}): its tags lack ${labelKey}=${label}; add ...pairTags(${JSON.stringify(label)}) to its tags`],
+          checkWhenKnown(this, name, `the tags of elasticIps[${i}]`, pulumi.all([declared(eip, "aws.ec2.Eip"), eip.tags]), ([eipName, tags]) =>
+            tags?.[labelKey] === label ? [] : [`elasticIps[${i}] (${eipName}): its tags lack ${labelKey}=${label}; add ...pairTags(${JSON.stringify(label)}) to its tags`],
           ),
         );
       } else {
         allocationId = pulumi.output(e.allocationId!);
         publicIp = pulumi.output(e.publicIp);
-        new aws.ec2.Tag(`${name}-eip-${i}-label`, { resourceId: allocationId, key: labelKey, value: label }, childOpts);
+        tagById(`${name}-eip-${i}-label`, { resourceId: allocationId, key: labelKey, value: label, where: `elasticIps[${i}].allocationId`, ownedArg: `elasticIps[${i}].eip`, owner: name }, childOpts);
       }
       return pulumi.all([allocationId, publicIp, e.privateIps.a, e.privateIps.b]).apply(([id, pub, a, b]) => ({
         allocationId: id,
@@ -336,13 +373,13 @@ export class AwsHaPair extends pulumi.ComponentResource {
         const table = r.routeTable;
         routeTableId = table.id;
         checks.push(
-          pulumi.all([table.id, table.tags]).apply(([id, tags]) =>
-            tags?.[labelKey] === label ? [] : [`routes[${i}] (${id}): its tags lack ${labelKey}=${label}; add ...pairTags(${JSON.stringify(label)}) to its tags`],
+          checkWhenKnown(this, name, `the tags of routes[${i}]`, pulumi.all([declared(table, "aws.ec2.RouteTable"), table.tags]), ([tableName, tags]) =>
+            tags?.[labelKey] === label ? [] : [`routes[${i}] (${tableName}): its tags lack ${labelKey}=${label}; add ...pairTags(${JSON.stringify(label)}) to its tags`],
           ),
         );
       } else {
         routeTableId = pulumi.output(r.routeTableId!);
-        new aws.ec2.Tag(`${name}-rtb-${i}-label`, { resourceId: routeTableId, key: labelKey, value: label }, childOpts);
+        tagById(`${name}-rtb-${i}-label`, { resourceId: routeTableId, key: labelKey, value: label, where: `routes[${i}].routeTableId`, ownedArg: `routes[${i}].routeTable`, owner: name }, childOpts);
       }
       return routeTableId.apply((id) => ({ routeTableId: id, destinations: [...r.destinations], nextHopRole: r.nextHopRole }));
     });
@@ -420,6 +457,7 @@ export class AwsHaPair extends pulumi.ComponentResource {
           bucketName: args.stateBucket?.bucketName,
           kmsKeyArn: args.stateBucket?.kmsKeyArn,
           forceDestroy: args.stateBucket?.forceDestroy,
+          retainOnDelete: args.stateBucket?.retainOnDelete,
           region,
           tags: labelTags,
           s3EndpointId: endpoints.s3EndpointId,

@@ -17,6 +17,8 @@ export interface StateBucketInputs {
   bucketName?: pulumi.Input<string>;
   kmsKeyArn?: pulumi.Input<string>;
   forceDestroy?: boolean;
+  /** Keep the bucket and its protections in AWS when Pulumi deletes them; default: unless forceDestroy. */
+  retainOnDelete?: boolean;
   region: pulumi.Input<string>;
   tags: Record<string, string>;
   s3EndpointId: pulumi.Input<string>;
@@ -40,7 +42,12 @@ export function bucketPrefixFor(name: string): string {
 }
 
 export function createStateBucket(name: string, inputs: StateBucketInputs, parent: pulumi.Resource): StateBucketOutputs {
-  const opts = { parent };
+  // The bucket holds the pair's fencing state: a `pulumi destroy`, a replaced component or a
+  // removed stack must not take it (nor its locks: public-access block, encryption, policy) by
+  // accident. Retained resources leave the stack but stay in AWS. forceDestroy says the user
+  // wants the bucket gone, so it flips the default.
+  const retainOnDelete = inputs.retainOnDelete ?? !(inputs.forceDestroy ?? false);
+  const opts = { parent, retainOnDelete };
   const policyFor = (bucket: pulumi.Input<string>) =>
     pulumi
       .all([bucket, inputs.region, inputs.s3EndpointId, inputs.roleArn])
@@ -81,6 +88,6 @@ export function createStateBucket(name: string, inputs: StateBucketInputs, paren
   const versioning = new aws.s3.BucketVersioning(`${name}-state`, { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } }, opts);
   const bucketPolicyDocument = policyFor(bucket.bucket);
   // After the public-access block: S3 checks a new policy against it, and the two racing can fail.
-  const policy = new aws.s3.BucketPolicy(`${name}-state`, { bucket: bucket.id, policy: bucketPolicyDocument }, { parent, dependsOn: [publicAccess, ownership] });
+  const policy = new aws.s3.BucketPolicy(`${name}-state`, { bucket: bucket.id, policy: bucketPolicyDocument }, { ...opts, dependsOn: [publicAccess, ownership] });
   return { bucketName: bucket.bucket, bucketPolicyDocument, ready: [publicAccess, encryption, versioning, policy], owned: true };
 }

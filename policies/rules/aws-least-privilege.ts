@@ -14,13 +14,19 @@
  * The pair's roles: roles of the pair (component children or labelled) and the roles of the
  * instance profiles its nodes use. Documents: Role.inlinePolicies, RolePolicy, Policy attached
  * with RolePolicyAttachment / PolicyAttachment, Role.managedPolicyArns.
+ * Resource part (before the policy is created): in a document held by a pair's role, role
+ * policy or policy (a component's, or labelled), what is wrong whatever the pair — `*`,
+ * service-wide wildcards, NotAction / NotResource, iam:PassRole, a mutating EC2 action on every
+ * resource with no label condition. Stack part: the rest, which needs the pair (its label, its
+ * resources, its bucket), and documents the resource part cannot tie to a pair.
  */
-import type { StackValidationPolicy } from "@pulumi/policy";
+import type { ReportViolation, ResourceValidationArgs } from "@pulumi/policy";
 import { AGENT_AWS_ACTIONS, AGENT_AWS_ACTION_SET, AWS_ACTION_CATALOG, isEc2Read } from "../lib/aws-actions.js";
 import { DEFAULT_LABEL_KEY, LABEL_KEY_SCHEMA, STRING_LIST, withDefaults } from "../lib/config.js";
 import { conditionValues, expandAction, isServiceWide, parsePolicyDocument, statementName } from "../lib/iam.js";
 import { StackModel, findPairs, idOf, membersOfKind, nodeOf, pairName, type Pair, type Res } from "../lib/model.js";
-import { Reporter } from "../lib/report.js";
+import { Reporter, type Described } from "../lib/report.js";
+import { judgedOnItsOwn, pairSubject, type PairPolicy } from "../lib/resource-scope.js";
 import { AWS } from "../lib/types.js";
 import { UNKNOWN, asArray, asString, get, globMatch, hasWildcard, isUnknown, unique } from "../lib/values.js";
 
@@ -34,7 +40,7 @@ export interface AwsLeastPrivilegeConfig {
 
 export const AWS_LEAST_PRIVILEGE_DEFAULTS: AwsLeastPrivilegeConfig = { labelKey: DEFAULT_LABEL_KEY, allowedExtraActions: [], allowedManagedPolicyArns: [] };
 
-export const awsLeastPrivilege: StackValidationPolicy = {
+export const awsLeastPrivilege: PairPolicy = {
   name: "aws-least-privilege",
   description:
     "The IAM role of an ha-pair's agent allows only the actions the agent calls, mutating EC2 actions only on the pair's resources (named ARNs or the label-tag condition), Describe only in the pair's Region, S3 only on the state bucket; no wildcards, no iam:PassRole.",
@@ -47,6 +53,7 @@ export const awsLeastPrivilege: StackValidationPolicy = {
       allowedManagedPolicyArns: STRING_LIST("ARNs of managed policies outside the stack that may be attached to the agent's role."),
     },
   },
+  validateResource: (args, reportViolation) => checkResource(args, withDefaults(AWS_LEAST_PRIVILEGE_DEFAULTS, args.getConfig<Partial<AwsLeastPrivilegeConfig>>()), reportViolation),
   validateStack: (args, reportViolation) => {
     const config = withDefaults(AWS_LEAST_PRIVILEGE_DEFAULTS, args.getConfig<Partial<AwsLeastPrivilegeConfig>>());
     const model = new StackModel(args.resources);
@@ -55,14 +62,43 @@ export const awsLeastPrivilege: StackValidationPolicy = {
       const roles = pairRoles(model, pair);
       if (roles.length === 0) continue;
       const scope = pairScope(model, pair, reporter);
-      for (const role of roles) for (const doc of documentsOf(model, role, config, reporter)) checkDocument(doc, pair, scope, config, reporter);
+      for (const role of roles) {
+        for (const doc of documentsOf(model, role, config, reporter)) {
+          // What needs no pair was judged by the resource part when the holder is a pair's on its own.
+          const part = judgedOnItsOwn(doc.holder.urn, doc.holder.props, config.labelKey) ? "stack-context" : "stack-all";
+          checkDocument(doc, pair.label, pairName(pair), scope, config, reporter, part);
+        }
+      }
     }
     reporter.finish();
   },
 };
 
+/** One role, role policy or policy of a pair, before it is created: the findings that need no pair. */
+function checkResource(args: ResourceValidationArgs, config: AwsLeastPrivilegeConfig, reportViolation: ReportViolation): void {
+  if (![AWS.role, AWS.rolePolicy, AWS.policy].includes(args.type as never)) return;
+  const holder = pairSubject(args, config.labelKey);
+  if (!holder) return;
+  const reporter = new Reporter(reportViolation);
+  const docs: Document[] = [];
+  if (args.type === AWS.role) {
+    const inline = asArray(holder.props.inlinePolicies);
+    if (inline === UNKNOWN) reporter.notKnown(holder, "inlinePolicies");
+    else
+      (inline ?? []).forEach((p, i) => {
+        const policy = get(p, "policy");
+        if (policy === undefined || policy === "") return;
+        docs.push({ holder, path: ["inlinePolicies", i, "policy"], value: policy === UNKNOWN ? (p as { policy: unknown }).policy : policy, what: `Inline policy "${asString(get(p, "name")) ?? i}" of role "${holder.name}"` });
+      });
+  } else {
+    docs.push({ holder, path: ["policy"], value: holder.props.policy, what: `${args.type === AWS.rolePolicy ? "Role policy" : "Policy"} "${holder.name}" of ${holder.pair}` });
+  }
+  for (const doc of docs) checkDocument(doc, undefined, holder.pair, {}, config, reporter, "resource");
+  reporter.finish();
+}
+
 interface Document {
-  holder: Res;
+  holder: Described & { props: Record<string, unknown>; proxied?: unknown };
   path: (string | number)[];
   value: unknown;
   what: string;
@@ -173,7 +209,14 @@ function documentsOf(model: StackModel, role: Res, config: AwsLeastPrivilegeConf
 const EC2_ARN = /^arn:aws[a-z-]*:ec2:[^:]*:[^:]*:(network-interface|elastic-ip|route-table)\/(.+)$/;
 const S3_ARN = /^arn:aws[a-z-]*:s3:::([^/]+)(\/.*)?$/;
 
-function checkDocument(doc: Document, pair: Pair, scope: PairScope, config: AwsLeastPrivilegeConfig, reporter: Reporter): void {
+/**
+ * The findings on one policy document. `part`: "resource" — only what needs no pair (the pair's
+ * label is not known there); "stack-context" — only what needs the pair (the rest was reported by
+ * the resource part); "stack-all" — everything (a document the resource part could not tie to a pair).
+ */
+function checkDocument(doc: Document, label: string | undefined, pairDisplay: string, scope: PairScope, config: AwsLeastPrivilegeConfig, reporter: Reporter, part: "resource" | "stack-context" | "stack-all"): void {
+  const selfContained = part !== "stack-context";
+  const contextual = part !== "resource";
   const parsed = parsePolicyDocument(doc.value);
   const holder = doc.holder;
   if (parsed === UNKNOWN) {
@@ -181,32 +224,31 @@ function checkDocument(doc: Document, pair: Pair, scope: PairScope, config: AwsL
     return;
   }
   if ("error" in parsed) {
-    reporter.violation(holder, `${doc.what} is not a valid IAM policy document: ${parsed.error}`, "give the policy as a JSON document (JSON.stringify of { Version, Statement })");
+    if (selfContained) reporter.violation(holder, `${doc.what} is not a valid IAM policy document: ${parsed.error}`, "give the policy as a JSON document (JSON.stringify of { Version, Statement })");
     return;
   }
   const { labelKey } = config;
-  const label = pair.label;
   const allowedExtra = (action: string) => config.allowedExtraActions.some((p) => globMatch(p, action));
   const agentList = unique([...AGENT_AWS_ACTIONS.ec2Mutating, ...AGENT_AWS_ACTIONS.ec2Read, ...AGENT_AWS_ACTIONS.s3, ...AGENT_AWS_ACTIONS.kms]).join(", ");
   parsed.statements.forEach((st, index) => {
     if (st.Effect !== "Allow") return;
     const where = `${doc.what}, ${statementName(st, index)}`;
     if (st.NotAction) {
-      reporter.violation(holder, `${where} allows every action except ${st.NotAction.join(", ")} (Allow with NotAction)`, `list the actions the agent calls in Action instead: ${agentList}`);
+      if (selfContained) reporter.violation(holder, `${where} allows every action except ${st.NotAction.join(", ")} (Allow with NotAction)`, `list the actions the agent calls in Action instead: ${agentList}`);
       return;
     }
     if (st.NotResource) {
-      reporter.violation(holder, `${where} allows its actions on every resource except ${st.NotResource.join(", ")} (Allow with NotResource)`, "name the pair's resources in Resource instead");
+      if (selfContained) reporter.violation(holder, `${where} allows its actions on every resource except ${st.NotResource.join(", ")} (Allow with NotResource)`, "name the pair's resources in Resource instead");
       return;
     }
     const patterns = st.Action ?? [];
     const resources = st.Resource ?? ["*"];
     if (patterns.includes("*")) {
-      reporter.violation(holder, `${where} allows every action ("*")`, `allow only the actions the agent calls: ${agentList}`);
+      if (selfContained) reporter.violation(holder, `${where} allows every action ("*")`, `allow only the actions the agent calls: ${agentList}`);
       return;
     }
     const serviceWide = patterns.filter(isServiceWide);
-    if (serviceWide.length > 0) {
+    if (serviceWide.length > 0 && selfContained) {
       reporter.violation(holder, `${where} allows every action of a service (${serviceWide.join(", ")})`, `list the agent's actions one by one instead: ${agentList}`);
     }
     const granted: string[] = [];
@@ -218,11 +260,11 @@ function checkDocument(doc: Document, pair: Pair, scope: PairScope, config: AwsL
     }
     const actions = unique(granted);
     const passRole = actions.filter((a) => a.toLowerCase() === "iam:passrole");
-    if (passRole.length > 0) {
+    if (passRole.length > 0 && selfContained) {
       reporter.violation(holder, `${where} allows iam:PassRole, which lets the node hand any role it can name to a new resource`, "remove iam:PassRole; the agent never passes a role");
     }
     const unneeded = [...actions.filter((a) => !AGENT_AWS_ACTION_SET.has(a.toLowerCase()) && a.toLowerCase() !== "iam:passrole"), ...unmatched].filter((a) => !allowedExtra(a));
-    if (unneeded.length > 0) {
+    if (unneeded.length > 0 && contextual) {
       reporter.violation(
         holder,
         `${where} allows actions the agent never calls: ${unneeded.join(", ")}`,
@@ -242,25 +284,26 @@ function checkDocument(doc: Document, pair: Pair, scope: PairScope, config: AwsL
           ...(conditionValues(st, ["StringEquals", "StringEqualsIgnoreCase", "StringLike"], `aws:ResourceTag/${labelKey}`) ?? []),
           ...(conditionValues(st, ["StringEquals", "StringEqualsIgnoreCase", "StringLike"], `ec2:ResourceTag/${labelKey}`) ?? []),
         ];
-        const scoped = tagValues.length > 0 && tagValues.every((v) => !hasWildcard(v) && (label === undefined || v === label));
-        if (!scoped) {
+        const conditioned = tagValues.length > 0 && tagValues.every((v) => !hasWildcard(v));
+        const otherLabel = conditioned && label !== undefined && tagValues.some((v) => v !== label);
+        if ((!conditioned && selfContained) || (otherLabel && contextual)) {
           reporter.violation(
             holder,
-            `${where} allows ${ec2Mutating.join(", ")} on ${open.join(", ")} without the condition aws:ResourceTag/${labelKey} = ${label ?? "<label>"}, i.e. on resources of other pairs and workloads`,
-            `name the pair's resources by ARN (arn:aws:ec2:REGION:ACCOUNT:network-interface/eni-..., elastic-ip/eipalloc-..., route-table/rtb-...) or add "Condition": {"StringEquals": {"aws:ResourceTag/${labelKey}": "${label ?? "<label>"}"}}`,
+            `${where} allows ${ec2Mutating.join(", ")} on ${open.join(", ")} without the condition aws:ResourceTag/${labelKey} = ${label ?? "<the pair's label>"}, i.e. on resources of other pairs and workloads`,
+            `name the pair's resources by ARN (arn:aws:ec2:REGION:ACCOUNT:network-interface/eni-..., elastic-ip/eipalloc-..., route-table/rtb-...) or add "Condition": {"StringEquals": {"aws:ResourceTag/${labelKey}": "${label ?? "<the pair's label>"}"}}`,
           );
         }
       }
       for (const arn of resources.filter((r) => !hasWildcard(r))) {
         const m = EC2_ARN.exec(arn);
         if (!m) {
-          reporter.violation(holder, `${where} allows ${ec2Mutating.join(", ")} on ${arn}, which is not a network-interface, elastic-ip or route-table ARN`, "name only the ARNs of the pair's interfaces, Elastic IPs and route tables");
-        } else if (scope.resourceIds && !scope.resourceIds.has(m[2]!)) {
-          reporter.violation(holder, `${where} allows ${ec2Mutating.join(", ")} on ${arn}, which is not a resource of ${pairName(pair)}`, `remove ${arn}; name only the pair's own interfaces, Elastic IPs and route tables`);
+          if (selfContained) reporter.violation(holder, `${where} allows ${ec2Mutating.join(", ")} on ${arn}, which is not a network-interface, elastic-ip or route-table ARN`, "name only the ARNs of the pair's interfaces, Elastic IPs and route tables");
+        } else if (scope.resourceIds && !scope.resourceIds.has(m[2]!) && contextual) {
+          reporter.violation(holder, `${where} allows ${ec2Mutating.join(", ")} on ${arn}, which is not a resource of ${pairDisplay}`, `remove ${arn}; name only the pair's own interfaces, Elastic IPs and route tables`);
         }
       }
     }
-    if (ec2Read.length > 0) {
+    if (ec2Read.length > 0 && contextual) {
       const regions = conditionValues(st, ["StringEquals", "StringEqualsIgnoreCase"], "aws:RequestedRegion");
       if (!regions || regions.length === 0 || regions.some(hasWildcard)) {
         reporter.violation(
@@ -270,7 +313,7 @@ function checkDocument(doc: Document, pair: Pair, scope: PairScope, config: AwsL
         );
       }
     }
-    if (s3.length > 0) {
+    if (s3.length > 0 && contextual) {
       const outside = resources.filter((r) => {
         const m = S3_ARN.exec(r);
         if (!m || hasWildcard(m[1]!)) return true;
@@ -285,7 +328,7 @@ function checkDocument(doc: Document, pair: Pair, scope: PairScope, config: AwsL
         );
       }
     }
-    if (kms.length > 0) {
+    if (kms.length > 0 && contextual) {
       const open = resources.filter(hasWildcard);
       if (open.length > 0) {
         reporter.violation(holder, `${where} allows ${kms.join(", ")} on ${open.join(", ")}, i.e. on every key`, "name the state bucket's KMS key ARN in Resource");

@@ -15,11 +15,15 @@
  * (external, internal) carries forwarded traffic, not the node's own, and needs no S3 route.
  * A subnet's table is its explicit route table association, else the main route table of its
  * VPC (when the VPC is in the stack).
+ * Resource part (before the endpoint is created): private DNS on an EC2 interface endpoint of a
+ * pair (a component's, or labelled). Stack part: the endpoints that must exist, the S3 gateway's
+ * route tables, and shared endpoints the resource part cannot tie to a pair.
  */
-import type { StackValidationPolicy } from "@pulumi/policy";
+import type { ReportViolation, ResourceValidationArgs } from "@pulumi/policy";
 import { DEFAULT_LABEL_KEY, DEFAULT_NIC_MAP_KEY, LABEL_KEY_SCHEMA, NIC_MAP_KEY_SCHEMA, STRING_LIST, withDefaults } from "../lib/config.js";
 import { StackModel, findPairs, idOf, membersOfKind, nodeOf, pairName, roleOf, type Pair, type Res } from "../lib/model.js";
-import { Reporter } from "../lib/report.js";
+import { Reporter, type Described } from "../lib/report.js";
+import { judgedOnItsOwn, pairSubject, type PairPolicy } from "../lib/resource-scope.js";
 import { AWS } from "../lib/types.js";
 import { asArray, asString, get, isUnknown } from "../lib/values.js";
 
@@ -37,7 +41,7 @@ export const ENDPOINTS_DEFAULTS: EndpointsConfig = { labelKey: DEFAULT_LABEL_KEY
 const EC2_SERVICE = /^(cn\.)?com\.amazonaws\.[a-z0-9-]+\.ec2$/;
 const S3_SERVICE = /^(cn\.)?com\.amazonaws\.[a-z0-9-]+\.s3$/;
 
-export const endpoints: StackValidationPolicy = {
+export const endpoints: PairPolicy = {
   name: "endpoints",
   description:
     "An AWS ha-pair's EC2 interface endpoint has private DNS on, and its S3 gateway endpoint is attached to every route table the nodes' subnets use.",
@@ -51,6 +55,7 @@ export const endpoints: StackValidationPolicy = {
       agentTrafficRoles: STRING_LIST("nic-map roles of the interfaces the agent's API calls leave from (default: each node's primary interface)."),
     },
   },
+  validateResource: (args, reportViolation) => checkResource(args, withDefaults(ENDPOINTS_DEFAULTS, args.getConfig<Partial<EndpointsConfig>>()), reportViolation),
   validateStack: (args, reportViolation) => {
     const config = withDefaults(ENDPOINTS_DEFAULTS, args.getConfig<Partial<EndpointsConfig>>());
     const model = new StackModel(args.resources);
@@ -63,7 +68,30 @@ export const endpoints: StackValidationPolicy = {
   },
 };
 
-function service(endpoint: Res, reporter: Reporter): "ec2" | "s3" | undefined {
+/** One endpoint, before it is created: an EC2 interface endpoint of a pair has private DNS on. */
+function checkResource(args: ResourceValidationArgs, config: EndpointsConfig, reportViolation: ReportViolation): void {
+  if (args.type !== AWS.vpcEndpoint) return;
+  const subject = pairSubject(args, config.labelKey);
+  if (!subject) return;
+  const reporter = new Reporter(reportViolation);
+  if (service(subject, reporter) === "ec2" && endpointType(subject) === "Interface") checkPrivateDns(subject, subject.pair, reporter);
+  reporter.finish();
+}
+
+type Endpoint = Described & { props: Record<string, unknown>; proxied?: unknown };
+
+function checkPrivateDns(e: Endpoint, where: string, reporter: Reporter): void {
+  if (isUnknown(e.props.privateDnsEnabled)) reporter.notKnown(e, "privateDnsEnabled");
+  else if (e.props.privateDnsEnabled !== true) {
+    reporter.violation(
+      e,
+      `The EC2 interface endpoint of ${where} has private DNS off, so the nodes resolve ec2.<region>.amazonaws.com to the public API and the agent cannot fail over without internet access`,
+      "set privateDnsEnabled: true (the VPC needs enableDnsSupport and enableDnsHostnames)",
+    );
+  }
+}
+
+function service(endpoint: Endpoint, reporter: Reporter): "ec2" | "s3" | undefined {
   const name = endpoint.props.serviceName;
   if (isUnknown(name)) {
     reporter.notKnown(endpoint, "serviceName");
@@ -73,7 +101,7 @@ function service(endpoint: Res, reporter: Reporter): "ec2" | "s3" | undefined {
   return EC2_SERVICE.test(text) ? "ec2" : S3_SERVICE.test(text) ? "s3" : undefined;
 }
 
-function endpointType(endpoint: Res): string {
+function endpointType(endpoint: Endpoint): string {
   // The provider's default endpoint type is Gateway.
   return asString(endpoint.props.vpcEndpointType) ?? "Gateway";
 }
@@ -93,16 +121,8 @@ function checkPair(model: StackModel, pair: Pair, config: EndpointsConfig, repor
 
   // --- EC2 interface endpoint with private DNS
   const ec2 = pick("ec2").filter((e) => endpointType(e) === "Interface");
-  for (const e of ec2) {
-    if (isUnknown(e.props.privateDnsEnabled)) reporter.notKnown(e, "privateDnsEnabled");
-    else if (e.props.privateDnsEnabled !== true) {
-      reporter.violation(
-        e,
-        `The EC2 interface endpoint of ${where} has private DNS off, so the nodes resolve ec2.<region>.amazonaws.com to the public API and the agent cannot fail over without internet access`,
-        "set privateDnsEnabled: true (the VPC needs enableDnsSupport and enableDnsHostnames)",
-      );
-    }
-  }
+  // A pair's own endpoints were judged by the resource part, before they were created.
+  for (const e of ec2.filter((e) => !judgedOnItsOwn(e.urn, e.props, config.labelKey))) checkPrivateDns(e, where, reporter);
   if (ec2.length === 0 && config.requireEndpoints && !external && !anyUnknown(services)) {
     reporter.violation(anchor, `${where} has no EC2 interface endpoint, so its agent needs internet access (NAT or public IP) to move addresses and routes`, 'add aws.ec2.VpcEndpoint { serviceName: "com.amazonaws.<region>.ec2", vpcEndpointType: "Interface", privateDnsEnabled: true } (AwsHaPair creates one), or set endpoints.requireEndpoints false if the VPC reaches EC2 another way');
   }

@@ -3,10 +3,11 @@
  * the Pulumi engine and @pulumi/policy 1.21 do, and collects what they report.
  *
  *  - ResourceValidationArgs {type, props (inputs), urn, name, opts, provider, stackTags,
- *    isType, asType, getConfig, notApplicable} for each resource and each resource policy;
+ *    isType, asType, getConfig, notApplicable} for each resource and each resource policy,
+ *    first (the engine's Analyze, before the resource changes);
  *  - StackValidationArgs {resources: PolicyResource[] with parent / dependencies /
  *    propertyDependencies linked as objects, stackTags, getConfig, notApplicable} for each
- *    stack policy;
+ *    stack policy, then (AnalyzeStack, at the end); a policy may have both parts;
  *  - props are wrapped in @pulumi/policy's own unknown-checking proxy, so a value unknown
  *    during preview (see `unknown`) behaves as in `pulumi preview`: reading it throws the
  *    engine's UnknownValueError, which is recorded (as the engine does) as an advisory
@@ -88,6 +89,8 @@ export interface HarnessOptions {
 
 export interface Violation {
   policy: string;
+  /** Which part found it: a resource validation (before that resource changes) or the stack validation (at the end). */
+  kind: "resource" | "stack";
   level: EnforcementLevel;
   message: string;
   urn?: string;
@@ -98,7 +101,7 @@ export interface Violation {
 export interface RunResult {
   violations: Violation[];
   /** Policies the engine could not run to the end during preview (an unknown value), with its message. */
-  unchecked: { policy: string; message: string; urn?: string }[];
+  unchecked: { policy: string; kind: "resource" | "stack"; message: string; urn?: string }[];
   notApplicable: { policy: string; reason?: string; urn?: string }[];
   remediations: { policy: string; urn: string; props: Record<string, unknown> }[];
 }
@@ -202,75 +205,90 @@ function levelAndConfig(policy: { name: string; enforcementLevel?: EnforcementLe
   return { level: configured ?? policy.enforcementLevel ?? options.packEnforcementLevel ?? "advisory", properties };
 }
 
-/** Run every policy against the resources (specs, or PolicyResources from buildResources / fromRegisteredResources). */
+/**
+ * Run every policy against the resources (specs, or PolicyResources from buildResources /
+ * fromRegisteredResources), in the engine's order: each resource's validations (`Analyze`,
+ * with its inputs, before it changes) — every policy that has `validateResource`, remediations
+ * first — then every policy that has `validateStack` (`AnalyzeStack`, with all outputs, at the
+ * end). A policy may have both parts (@pulumi/policy's server checks each independently).
+ */
 export async function runPolicies(policies: Policies, input: readonly ResourceSpec[] | readonly PolicyResource[], options: HarnessOptions = {}): Promise<RunResult> {
   const resources = isPolicyResources(input) ? [...input] : buildResources(input, options);
   const specs = isPolicyResources(input) ? undefined : input;
   const stackTags: ReadonlyMap<string, string> = new Map(Object.entries(options.stackTags ?? {}));
   const result: RunResult = { violations: [], unchecked: [], notApplicable: [], remediations: [] };
   const nameOf = new Map(resources.map((r) => [r.urn, r.name]));
+  const prepared = policies.map((policy) => ({ policy, ...levelAndConfig(policy, options) })).filter((p) => p.level !== "disabled");
 
-  for (const policy of policies) {
-    const { level, properties } = levelAndConfig(policy, options);
-    if (level === "disabled") continue;
-    const getConfig = <T extends object>() => ({ ...properties }) as T;
-    const report = (reportedLevel: EnforcementLevel, fixedUrn?: string) => (message: string, urn?: string) => {
-      const target = fixedUrn ?? urn;
-      result.violations.push({ policy: policy.name, level: reportedLevel, message, ...(target ? { urn: target, name: nameOf.get(target) } : {}) });
-    };
-    const run = async (urn: string | undefined, body: () => unknown) => {
-      try {
-        await body();
-      } catch (err) {
-        if (err instanceof NotApplicable) result.notApplicable.push({ policy: policy.name, ...(err.reason ? { reason: err.reason } : {}), ...(urn ? { urn } : {}) });
-        else if (isUnknownValueError(err)) result.unchecked.push({ policy: policy.name, message: `can't run policy '${policy.name}' during preview: ${err.message}`, ...(urn ? { urn } : {}) });
-        else throw err;
-      }
-    };
-
-    if ("validateStack" in policy) {
-      if (options.stackPolicies === false) continue;
-      const stackPolicy = policy as StackValidationPolicy;
-      const args: StackValidationArgs = { resources, stackTags, getConfig, notApplicable };
-      await run(undefined, () => stackPolicy.validateStack(args, report(level === "remediate" ? "mandatory" : level)));
-      continue;
+  const reporterFor = (policy: string, kind: "resource" | "stack", reportedLevel: EnforcementLevel, fixedUrn?: string) => (message: string, urn?: string) => {
+    const target = fixedUrn ?? urn;
+    result.violations.push({ policy, kind, level: reportedLevel, message, ...(target ? { urn: target, name: nameOf.get(target) } : {}) });
+  };
+  const run = async (policy: string, kind: "resource" | "stack", urn: string | undefined, body: () => unknown) => {
+    try {
+      await body();
+    } catch (err) {
+      if (err instanceof NotApplicable) result.notApplicable.push({ policy, ...(err.reason ? { reason: err.reason } : {}), ...(urn ? { urn } : {}) });
+      else if (isUnknownValueError(err)) result.unchecked.push({ policy, kind, message: `can't run policy '${policy}' during preview: ${err.message}`, ...(urn ? { urn } : {}) });
+      else throw err;
     }
-    if (options.resourcePolicies === false) continue;
-    const resourcePolicy = policy as ResourceValidationPolicy;
+  };
+
+  if (options.resourcePolicies !== false) {
     for (const [i, resource] of resources.entries()) {
-      let inputs: Record<string, unknown> = { ...(specs?.[i]?.props ?? unwrapProps(resource.props)) };
-      const makeArgs = (props: Record<string, unknown>): ResourceValidationArgs => {
-        const proxied = internals.unknownCheckingProxy(props);
-        return {
-          type: resource.type,
-          props: proxied,
-          urn: resource.urn,
-          name: resource.name,
-          opts: resource.opts,
-          ...(resource.provider ? { provider: resource.provider } : {}),
-          stackTags,
-          isType: (cls: { __pulumiType?: string }) => cls.__pulumiType === resource.type,
-          asType: (cls: { __pulumiType?: string }) => (cls.__pulumiType === resource.type ? proxied : undefined),
-          getConfig,
-          notApplicable,
-        } as unknown as ResourceValidationArgs;
-      };
-      if (level === "remediate" && resourcePolicy.remediateResource) {
-        await run(resource.urn, async () => {
-          const fixed = await resourcePolicy.remediateResource!(makeArgs(inputs));
-          if (fixed) {
-            inputs = { ...fixed };
-            result.remediations.push({ policy: policy.name, urn: resource.urn, props: inputs });
-          }
-        });
-      }
-      const validations = resourcePolicy.validateResource === undefined ? [] : Array.isArray(resourcePolicy.validateResource) ? resourcePolicy.validateResource : [resourcePolicy.validateResource];
-      for (const validate of validations) {
-        await run(resource.urn, () => validate(makeArgs(inputs), report(level === "remediate" ? "mandatory" : level, resource.urn)));
+      for (const { policy, level, properties } of prepared) {
+        const resourcePolicy = policy as ResourceValidationPolicy;
+        if (!isResourcePolicy(resourcePolicy)) continue;
+        const getConfig = <T extends object>() => ({ ...properties }) as T;
+        let inputs: Record<string, unknown> = { ...(specs?.[i]?.props ?? unwrapProps(resource.props)) };
+        const makeArgs = (props: Record<string, unknown>): ResourceValidationArgs => {
+          const proxied = internals.unknownCheckingProxy(props);
+          return {
+            type: resource.type,
+            props: proxied,
+            urn: resource.urn,
+            name: resource.name,
+            opts: resource.opts,
+            ...(resource.provider ? { provider: resource.provider } : {}),
+            stackTags,
+            isType: (cls: { __pulumiType?: string }) => cls.__pulumiType === resource.type,
+            asType: (cls: { __pulumiType?: string }) => (cls.__pulumiType === resource.type ? proxied : undefined),
+            getConfig,
+            notApplicable,
+          } as unknown as ResourceValidationArgs;
+        };
+        if (level === "remediate" && resourcePolicy.remediateResource) {
+          await run(policy.name, "resource", resource.urn, async () => {
+            const fixed = await resourcePolicy.remediateResource!(makeArgs(inputs));
+            if (fixed) {
+              inputs = { ...fixed };
+              result.remediations.push({ policy: policy.name, urn: resource.urn, props: inputs });
+            }
+          });
+        }
+        const validations = resourcePolicy.validateResource === undefined ? [] : Array.isArray(resourcePolicy.validateResource) ? resourcePolicy.validateResource : [resourcePolicy.validateResource];
+        for (const validate of validations) {
+          await run(policy.name, "resource", resource.urn, () => validate(makeArgs(inputs), reporterFor(policy.name, "resource", level === "remediate" ? "mandatory" : level, resource.urn)));
+        }
       }
     }
   }
+
+  if (options.stackPolicies !== false) {
+    for (const { policy, level, properties } of prepared) {
+      if (!("validateStack" in policy) || typeof (policy as StackValidationPolicy).validateStack !== "function") continue;
+      const stackPolicy = policy as StackValidationPolicy;
+      const getConfig = <T extends object>() => ({ ...properties }) as T;
+      const args: StackValidationArgs = { resources, stackTags, getConfig, notApplicable };
+      await run(policy.name, "stack", undefined, () => stackPolicy.validateStack(args, reporterFor(policy.name, "stack", level === "remediate" ? "mandatory" : level)));
+    }
+  }
   return result;
+}
+
+/** As @pulumi/policy decides it: a validateResource or a remediateResource makes a resource policy. */
+function isResourcePolicy(policy: Partial<ResourceValidationPolicy>): boolean {
+  return typeof policy.validateResource === "function" || Array.isArray(policy.validateResource) || typeof policy.remediateResource === "function";
 }
 
 function isPolicyResources(input: readonly ResourceSpec[] | readonly PolicyResource[]): input is readonly PolicyResource[] {
@@ -293,12 +311,14 @@ export interface RegisteredResourceLike {
   state: Record<string, unknown>;
   id?: string;
   dependencies: string[];
+  /** Per input property, the URNs it depends on. */
+  propertyDependencies?: Record<string, string[]>;
 }
 
 /**
  * Resources recorded under Pulumi mocks, as the engine would hand them to stack policies: the
  * outputs (the mock cloud's state, with the ID as the `id` output, as bridged providers report
- * it), parents and dependencies by URN.
+ * it), parents, dependencies and property dependencies by URN.
  */
 export function fromRegisteredResources(records: readonly RegisteredResourceLike[]): PolicyResource[] {
   const resources = records.map((record) => {
@@ -323,6 +343,9 @@ export function fromRegisteredResources(records: readonly RegisteredResourceLike
       if (parent) resource.parent = parent;
     }
     resource.dependencies = record.dependencies.map((d) => byUrn.get(d)).filter((r): r is PolicyResource => r !== undefined);
+    for (const [prop, deps] of Object.entries(record.propertyDependencies ?? {})) {
+      resource.propertyDependencies[prop] = deps.map((d) => byUrn.get(d)).filter((r): r is PolicyResource => r !== undefined);
+    }
   });
   return resources;
 }

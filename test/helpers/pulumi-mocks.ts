@@ -8,8 +8,13 @@
  * IDs look like EC2's (eni-/i-/eipalloc-/rtb-/vpc-/subnet-/sg-/vpce- + 17 hex digits),
  * deterministic per resource name; ARNs carry the account and Region; private IPs and CIDRs come
  * from the inputs (an interface without a private IP gets the next free host of its subnet).
+ *
+ * Run as `pulumi up` by default. As `pulumi preview` (`preview: true`) the mock cloud answers as
+ * the engine does for resources to be created: the ID and every output the cloud computes are
+ * unknown; only the inputs (and the provider's schema defaults) are known.
  */
 import { createHash } from "node:crypto";
+import { createRequire } from "node:module";
 import * as pulumi from "@pulumi/pulumi";
 
 export const MOCK_ACCOUNT = "123456789012";
@@ -30,6 +35,13 @@ export interface RegisteredResource {
   ignoreChanges: string[];
   /** URNs of explicit and input dependencies. */
   dependencies: string[];
+  /** Per input property, the URNs it depends on (what the engine hands policies as propertyDependencies). */
+  propertyDependencies: Record<string, string[]>;
+  /** Resource options as sent to the engine. */
+  protect?: boolean;
+  retainOnDelete?: boolean;
+  /** Alias URNs the SDK computed (only with MockCloudOptions.aliasSpecs false, as for an engine without alias specs). */
+  aliasUrns: string[];
   /** What a component registered with registerOutputs (plain values). */
   outputs?: Record<string, any>;
 }
@@ -37,13 +49,17 @@ export interface RegisteredResource {
 export interface InvokeRecord {
   token: string;
   inputs: Record<string, any>;
+  /** The provider reference (URN::ID) the invoke was sent with, when not the default provider. */
+  provider?: string;
 }
 
 export interface MockCloudOptions {
   region?: string;
   accountId?: string;
-  /** Run as `pulumi preview` (the default) or as `pulumi up`. */
+  /** Run as `pulumi preview` (unknown IDs and computed outputs) or as `pulumi up` (the default). */
   preview?: boolean;
+  /** Collect the program's warnings (pulumi.log.warn) in `warnings` instead of printing them; finish() restores the console. */
+  captureWarnings?: boolean;
   /** Existing resources the program looks up by ID (data sources). */
   existing?: {
     vpcs?: Record<string, { cidrBlock?: string; enableDnsSupport?: boolean; enableDnsHostnames?: boolean }>;
@@ -57,6 +73,13 @@ export interface MockCloudOptions {
    * program to fail; call finish() to get them and restore the runner's handlers.
    */
   captureProgramErrors?: boolean;
+  /**
+   * Whether the mock engine takes alias specs (the default, as today's engine: it derives the
+   * children's aliases from their parent's itself). False makes the SDK compute every child's
+   * alias URNs from its parent's aliases (its documented fallback for older engines), so a test
+   * can see where a renamed component's children would be found.
+   */
+  aliasSpecs?: boolean;
   /** Override or add invoke answers by token. */
   calls?: Record<string, (inputs: Record<string, any>) => Record<string, any>>;
 }
@@ -87,6 +110,16 @@ const ARN_TYPE: Record<string, string> = {
   vpce: "vpc-endpoint",
 };
 
+/** Outputs the provider fills from its schema defaults (known at preview), not from the cloud. */
+const DEFAULTS_KNOWN_AT_PREVIEW: Record<string, string[]> = {
+  "aws:ec2/networkInterface:NetworkInterface": ["sourceDestCheck"],
+  "aws:ec2/vpc:Vpc": ["enableDnsSupport"],
+  "aws:ec2/subnet:Subnet": ["mapPublicIpOnLaunch"],
+  // Auto-names: the provider's Check picks them, before the preview shows the plan.
+  "aws:iam/role:Role": ["name"],
+  "aws:iam/instanceProfile:InstanceProfile": ["name"],
+};
+
 const hex = (seed: string, length: number) => createHash("sha256").update(seed).digest("hex").slice(0, length);
 
 /** An EC2-style ID: prefix-0 + 16 hex digits (17 in all), deterministic per seed. */
@@ -106,6 +139,26 @@ export async function resolve<T>(value: pulumi.Input<T>): Promise<T> {
   return (pulumi.output(value) as unknown as { promise(): Promise<T> }).promise();
 }
 
+/** A deserialized value with the SDK's unknown markers replaced by the engine's wire sentinel. */
+function onTheWire(value: unknown): unknown {
+  if (pulumi.isUnknown(value)) return pulumi.runtime.unknownValue;
+  if (Array.isArray(value)) return value.map(onTheWire);
+  if (value !== null && typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, onTheWire(v)]));
+  }
+  return value;
+}
+
+function propertyDependenciesOf(req: any): Record<string, string[]> {
+  const map = req.getPropertydependenciesMap?.();
+  if (!map) return {};
+  const result: Record<string, string[]> = {};
+  map.forEach((deps: { getUrnsList(): string[] }, key: string) => {
+    result[key] = deps.getUrnsList();
+  });
+  return result;
+}
+
 export class PulumiMockHarness {
   readonly resources: RegisteredResource[] = [];
   readonly invokes: InvokeRecord[] = [];
@@ -114,11 +167,14 @@ export class PulumiMockHarness {
   readonly region: string;
   readonly accountId: string;
   private readonly options: MockCloudOptions;
-  private readonly pendingMeta = new Map<string, { parent?: string; ignoreChanges: string[]; dependencies: string[] }>();
+  private readonly pendingMeta = new Map<string, Pick<RegisteredResource, "parent" | "ignoreChanges" | "dependencies" | "propertyDependencies" | "protect" | "retainOnDelete" | "aliasUrns">>();
   private readonly hostsUsed = new Map<string, number>();
   /** With captureProgramErrors: what the program failed with, in order. */
   readonly programErrors: Error[] = [];
   private savedListeners: NodeJS.UnhandledRejectionListener[] | undefined;
+  /** With captureWarnings: the program's warnings, in order. */
+  readonly warnings: string[] = [];
+  private savedWarn: typeof console.warn | undefined;
 
   constructor(options: MockCloudOptions = {}) {
     this.options = options;
@@ -132,8 +188,17 @@ export class PulumiMockHarness {
       { newResource: (args) => this.newResource(args), call: (args) => this.call(args) },
       "ha-pair-test",
       "test",
-      this.options.preview ?? true,
+      this.options.preview ?? false,
     );
+    if (this.options.captureWarnings && !this.savedWarn) {
+      this.savedWarn = console.warn;
+      // Without an engine, pulumi.log.warn prints "warning: [runtime] <message>" to the console.
+      console.warn = (...args: unknown[]) => void this.warnings.push(args.map(String).join(" ").replace(/^warning: \[runtime\] /, ""));
+    }
+    if (this.options.aliasSpecs === false) {
+      // @pulumi/pulumi keeps the engine's capabilities in its runtime store (no public setter).
+      (createRequire(import.meta.url)("@pulumi/pulumi/runtime/state.js") as { getStore(): { supportsAliasSpecs: boolean } }).getStore().supportsAliasSpecs = false;
+    }
     this.captureRequestMetadata();
     if (this.options.captureProgramErrors && !this.savedListeners) {
       this.savedListeners = process.listeners("unhandledRejection");
@@ -148,6 +213,10 @@ export class PulumiMockHarness {
   /** Wait for the program's registrations to finish; with captureProgramErrors, restore the runner's handlers. */
   async finish(): Promise<Error[]> {
     await this.settle();
+    if (this.savedWarn) {
+      console.warn = this.savedWarn;
+      this.savedWarn = undefined;
+    }
     if (this.savedListeners) {
       process.removeAllListeners("unhandledRejection");
       for (const listener of this.savedListeners) process.on("unhandledRejection", listener);
@@ -204,6 +273,10 @@ export class PulumiMockHarness {
         parent: req.getParent() || undefined,
         ignoreChanges: req.getIgnorechangesList?.() ?? [],
         dependencies: req.getDependenciesList?.() ?? [],
+        propertyDependencies: propertyDependenciesOf(req),
+        protect: req.getProtect?.(),
+        retainOnDelete: req.getRetainondelete?.(),
+        aliasUrns: req.getAliasurnsList?.() ?? [],
       });
       return original(req, (err, response) => {
         if (!err && response) {
@@ -215,8 +288,10 @@ export class PulumiMockHarness {
     };
   }
 
-  private newResource(args: pulumi.runtime.MockResourceArgs): pulumi.runtime.MockResourceResult {
-    const meta = this.pendingMeta.get(`${args.type}::${args.name}`) ?? { ignoreChanges: [], dependencies: [] };
+  private newResource(mockArgs: pulumi.runtime.MockResourceArgs): pulumi.runtime.MockResourceResult {
+    // Values unknown during preview, as the engine sends them to providers and policy packs.
+    const args = { ...mockArgs, inputs: onTheWire(mockArgs.inputs) as Record<string, any> };
+    const meta = this.pendingMeta.get(`${args.type}::${args.name}`) ?? { ignoreChanges: [], dependencies: [], propertyDependencies: {}, aliasUrns: [] };
     const { id, state } = this.cloudState(args);
     this.resources.push({
       type: args.type,
@@ -245,7 +320,19 @@ export class PulumiMockHarness {
     return intToIpv4(ipv4ToInt(cidr.split("/")[0]!) + next);
   }
 
+  /**
+   * What the engine shows for a resource to be created during preview: no ID, the inputs, the
+   * provider's schema defaults (known), and every output the cloud computes unknown.
+   */
   private cloudState(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Record<string, any> } {
+    const created = this.cloudStateAfterCreate(args);
+    if (!(this.options.preview ?? false) || !args.custom || args.type.startsWith("pulumi:providers:")) return created;
+    const known = new Set([...Object.keys(args.inputs), ...(DEFAULTS_KNOWN_AT_PREVIEW[args.type] ?? [])]);
+    const state = Object.fromEntries(Object.entries(created.state).map(([key, value]) => [key, known.has(key) ? value : pulumi.runtime.unknownValue]));
+    return { id: undefined, state };
+  }
+
+  private cloudStateAfterCreate(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Record<string, any> } {
     const inputs = { ...args.inputs };
     if (!args.custom) return { id: undefined, state: inputs };
     const prefix = ID_PREFIX[args.type];
@@ -325,7 +412,7 @@ export class PulumiMockHarness {
 
   private answer(args: pulumi.runtime.MockCallArgs): Record<string, any> {
     const inputs = args.inputs ?? {};
-    this.invokes.push({ token: args.token, inputs });
+    this.invokes.push({ token: args.token, inputs, ...(args.provider ? { provider: args.provider } : {}) });
     const custom = this.options.calls?.[args.token];
     if (custom) return custom(inputs);
     const existing = this.options.existing ?? {};
