@@ -162,6 +162,16 @@ function argProblems(args: AzureHaPairArgs): string[] {
   return problems;
 }
 
+/**
+ * An output of a resource of this program as its args declare it. At preview the engine knows an
+ * output only when its arg was given, so "unknown" there means not set (a check on the output
+ * itself would silently not run at preview): the checks see undefined and say what to set.
+ */
+function asDeclared<T>(output: pulumi.Output<T>): pulumi.Output<T | undefined> {
+  const impl = output as unknown as { isKnown: Promise<boolean>; promise(): Promise<T> };
+  return pulumi.output(impl.isKnown.then(async (known) => (known ? impl.promise() : undefined))) as pulumi.Output<T | undefined>;
+}
+
 type Ip = { privateIPAddress?: string; primary?: boolean; subnet?: { id?: string } };
 const primaryIpConfig = (configs: Ip[] | undefined): Ip | undefined => (configs ?? []).find((c) => c.primary === true) ?? (configs ?? [])[0];
 
@@ -227,12 +237,12 @@ export class AzureHaPair extends pulumi.ComponentResource {
         if (nic.networkInterface) {
           const own = nic.networkInterface;
           id = own.id;
-          const primary = own.ipConfigurations.apply((c) => primaryIpConfig(c as Ip[] | undefined));
+          const primary = asDeclared(own.ipConfigurations).apply((c) => primaryIpConfig(c as Ip[] | undefined));
           privateIp = nic.privateIp !== undefined ? pulumi.output(nic.privateIp) : primary.apply((c) => c?.privateIPAddress);
           subnetId = nic.subnetId !== undefined ? pulumi.output(nic.subnetId) : primary.apply((c) => c?.subnet?.id);
           // Its args are known at preview (tags, enableIPForwarding, ipConfigurations): the checks run there.
           checks.push(
-            pulumi.all([own.tags, own.enableIPForwarding, privateIp]).apply(([tags, forwarding, ip]) => {
+            pulumi.all([asDeclared(own.tags), asDeclared(own.enableIPForwarding), privateIp]).apply(([tags, forwarding, ip]) => {
               const found: string[] = [];
               const want = { [labelKey]: label, [nicMapKey]: role };
               const wrong = Object.entries(want).filter(([k, v]) => tags?.[k] !== v);
@@ -262,7 +272,7 @@ export class AzureHaPair extends pulumi.ComponentResource {
 
     // --- route tables and public IPs: the label tag
     const ownLabelCheck = (where: string, tags: pulumi.Output<Record<string, string> | undefined>) =>
-      checks.push(tags.apply((t) => (t?.[labelKey] === label ? [] : [`${where}: its tags lack ${labelKey}=${label}; add ...pairTags(${JSON.stringify(label)}) to its tags`])));
+      checks.push(asDeclared(tags).apply((t) => (t?.[labelKey] === label ? [] : [`${where}: its tags lack ${labelKey}=${label}; add ...pairTags(${JSON.stringify(label)}) to its tags`])));
     const labelById = (resourceName: string, where: string, id: pulumi.Input<string>) => {
       const taggable = pulumi.all([id, noOwnAzureTag(name, where, id, [labelKey])]).apply(([i]) => i);
       new AzureTagsMerge(resourceName, { resourceId: taggable, tags: { [labelKey]: label } }, childOpts);
