@@ -371,7 +371,7 @@ export class AzureHaPair extends pulumi.ComponentResource {
         return scope;
       }),
     );
-    const assignments = principals.flatMap((p) =>
+    principals.flatMap((p) =>
       targets.map(
         (t, i) =>
           new authorization.RoleAssignment(
@@ -428,7 +428,7 @@ export class AzureHaPair extends pulumi.ComponentResource {
 
     this.roleDefinitionId = role.id;
     this.rolePermissions = pulumi.output(JSON.stringify(permissions));
-    this.roleAssignmentScopes = pulumi.all(assignments.slice(0, targets.length).map((a) => a.scope));
+    this.roleAssignmentScopes = pulumi.all(checkedTargets);
     this.identityId = identity ? identity.id : pulumi.output(undefined);
     this.identityClientId = identity ? identity.clientId : pulumi.output(undefined);
     this.identityPrincipalIds = pulumi.all(principals.map((p) => p.principalId));
