@@ -13,6 +13,7 @@ import { CallRecorder } from "../runtime/core/recorder.js";
 import { startAwsSim } from "../sim/index.js";
 import { pairTopology } from "../sim/topologies.js";
 import { useSimEnvironment } from "../tools/sim-env.js";
+import { azureBench } from "./azure.js";
 
 // As the CLI does: the SDK's notice that future releases need Node 22 is not a bench result.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
@@ -259,12 +260,13 @@ async function main(): Promise<void> {
   const failoverResult = await failoverScenario();
   const coldStartResult = await coldStart();
   const daemonResult = await daemonTrigger();
+  const azure = await azureBench(log);
   const targets = {
     roundTripsAtMost3: failoverResult.sequentialRoundTrips <= 3,
     coldStartUnder150ms: coldStartResult.processStartToFirstApiCallMs.median < 150,
   };
   if (values.json) {
-    process.stdout.write(`${JSON.stringify({ failover: failoverResult, coldStart: coldStartResult, daemon: daemonResult, targets }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ failover: failoverResult, coldStart: coldStartResult, daemon: daemonResult, azure, targets }, null, 2)}\n`);
   } else {
     const f = failoverResult;
     log(`failover — ${f.scenario}, ${f.latencyMsPerCall} ms per call, ${f.failovers} runs`);

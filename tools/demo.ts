@@ -1,16 +1,14 @@
-import type { AwsAgentConfig as AgentConfig, NodeId } from "../runtime/config/types.js";
+import type { AwsAgentConfig as AgentConfig } from "../runtime/config/types.js";
 import { createAwsProvider } from "../runtime/aws/index.js";
 import type { Command } from "../runtime/cli/commands/types.js";
 import { stringFlag } from "../runtime/cli/commands/types.js";
 import { EXIT_FAILED, EXIT_OK, UsageError } from "../runtime/cli/errors.js";
-import { bold, dim, ms } from "../runtime/cli/output.js";
-import { renderCall, renderFailoverSummary, renderPicture } from "../runtime/cli/render.js";
-import { inspectPair } from "../runtime/core/desired.js";
-import { failover, type FailoverReport } from "../runtime/core/executor.js";
-import { CallRecorder } from "../runtime/core/recorder.js";
+import { bold, ms } from "../runtime/cli/output.js";
 import { startAwsSim } from "../sim/index.js";
 import { exampleTopology } from "../sim/topologies.js";
 import { useSimEnvironment } from "./sim-env.js";
+import { runAzureDemo } from "./demo-azure.js";
+import { rehearse } from "./rehearsal.js";
 
 function summarizePair(config: AgentConfig): string {
   const ips = (config.addresses?.secondaryIps ?? []).reduce((n, g) => n + g.ips.length, 0);
@@ -23,13 +21,21 @@ function summarizePair(config: AgentConfig): string {
 
 export const demoCommand: Command = {
   name: "demo",
-  summary: "rehearse a failover locally: simulated AWS in-process, fail over a→b and back, show every call",
-  usage: "ha-pair demo [--latency-ms N]",
-  options: { "latency-ms": { type: "string" } },
+  summary: "rehearse a failover locally: simulated AWS (or Azure) in-process, fail over a→b and back, show every call",
+  usage: "ha-pair demo [--cloud aws|azure] [--latency-ms N] [--lro-scale X]",
+  options: { "latency-ms": { type: "string" }, cloud: { type: "string" }, "lro-scale": { type: "string" } },
   async run({ values, out }) {
     const latencyRaw = stringFlag(values, "latency-ms") ?? "25";
     const latencyMs = Number(latencyRaw);
     if (!Number.isInteger(latencyMs) || latencyMs < 0 || latencyMs > 5000) throw new UsageError(`--latency-ms must be an integer from 0 to 5000, got "${latencyRaw}"`);
+    const cloud = stringFlag(values, "cloud") ?? "aws";
+    if (cloud !== "aws" && cloud !== "azure") throw new UsageError(`--cloud must be aws or azure, got "${cloud}"`);
+    if (cloud === "azure") {
+      const scaleRaw = stringFlag(values, "lro-scale") ?? "0.02";
+      const lroScale = Number(scaleRaw);
+      if (!Number.isFinite(lroScale) || lroScale < 0 || lroScale > 1) throw new UsageError(`--lro-scale must be a number from 0 to 1, got "${scaleRaw}"`);
+      return runAzureDemo(out, latencyMs, lroScale);
+    }
 
     const sim = await startAwsSim({ topology: exampleTopology(), port: 0, seed: 1, faults: { latencyMs } });
     try {
@@ -37,42 +43,10 @@ export const demoCommand: Command = {
       out.line(bold(`ha-pair demo — a failover rehearsal against a simulated AWS cloud at ${sim.endpoint} (${latencyMs} ms per call)`));
       out.line(`  ${summarizePair(config)}`);
 
-      const show = async (title: string, node: NodeId) => {
+      const { there, back } = await rehearse(out, config, (node, recorder) => {
         useSimEnvironment(sim, node);
-        const recorder = new CallRecorder();
-        const provider = createAwsProvider(config, { onCall: recorder.record });
-        const observed = await provider.observe(AbortSignal.timeout(10_000));
-        out.line("");
-        out.line(bold(`── ${title} ──`));
-        for (const line of renderPicture(config, inspectPair(config, observed))) out.line(line);
-      };
-      const run = async (from: NodeId, to: NodeId): Promise<FailoverReport> => {
-        // The node becoming active runs its agent, with its own instance identity and role.
-        useSimEnvironment(sim, to);
-        const recorder = new CallRecorder();
-        const provider = createAwsProvider(config, { onCall: recorder.record });
-        const identity = await provider.identity();
-        out.line("");
-        out.line(bold(`── failover ${from} → ${to}: node ${to} (${identity.instanceId}) becomes active ──`));
-        const origin = performance.timeOrigin + performance.now();
-        recorder.subscribe((call) => out.line(renderCall(call, origin)));
-        const report = await failover(config, to, provider, {
-          recorder,
-          owner: { instanceId: identity.instanceId, host: "demo" },
-          onEvent: (event) => {
-            if (event.type === "phase-start") out.line(dim(`  ${event.phase}`));
-          },
-        });
-        for (const line of renderFailoverSummary(report)) out.line(line);
-        return report;
-      };
-
-      await show("where the pair stands at the start", "a");
-      const there = await run("a", "b");
-      await show("where the pair stands now", "b");
-      const back = await run("b", "a");
-      await show("where the pair stands now", "a");
-      out.line("");
+        return createAwsProvider(config, { onCall: recorder.record });
+      });
       const ok = there.converged && back.converged;
       out.line(bold(`demo ${ok ? "done" : "FAILED"}: a→b ${ms(there.durationMs)}, b→a ${ms(back.durationMs)} trigger→converged, ${there.criticalPathRoundTrips} sequential round trips each at ${latencyMs} ms per call`));
       return ok ? EXIT_OK : EXIT_FAILED;

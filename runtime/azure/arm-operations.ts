@@ -2,7 +2,6 @@
  * The two Azure operations, each a read-modify-write from a fresh GET with If-Match, retried as
  * a whole (so a 412 re-reads and recomputes) under the failover deadline.
  */
-import { RestError } from "@azure/core-rest-pipeline";
 import { HaPairError } from "../core/errors.js";
 import type { MoveIpConfigurationsOperation, UpdateRouteTableOperation } from "../core/operations.js";
 import { canonicalDestination } from "../config/semantics.js";
@@ -68,7 +67,20 @@ export async function moveIpConfigurations(arm: ArmJson, op: MoveIpConfiguration
     const configs = (props(nic).ipConfigurations ?? []) as IpConfigJson[];
     const moving = (c: IpConfigJson) => op.ipConfigurations.some((m) => m.name.toLowerCase() === c.name?.toLowerCase() || m.privateIp === c.properties?.privateIPAddress);
     const leaving = configs.filter(moving);
-    if (leaving.length === 0) return;
+    if (leaving.length === 0) {
+      // Already without them — but an update still in flight (a run that died after its PUT)
+      // keeps the IPs allocated until it ends: the receiving NIC would get PrivateIPAddressInUse.
+      const state = props(nic).provisioningState;
+      if (state !== undefined && state !== "Succeeded") {
+        throw new HaPairError({
+          code: "AnotherOperationInProgress",
+          errorClass: "transient",
+          message: `${op.fromNetworkInterfaceId} is ${String(state)}: its earlier update must end before the IPs it released are free.`,
+          resource: op.fromNetworkInterfaceId,
+        });
+      }
+      return;
+    }
     const primary = leaving.find((c) => c.properties?.primary === true);
     if (primary) {
       throw new HaPairError({
@@ -86,7 +98,9 @@ export async function moveIpConfigurations(arm: ArmJson, op: MoveIpConfiguration
     const nic = await arm.get(op.toNetworkInterfaceId, options);
     const configs = (props(nic).ipConfigurations ?? []) as IpConfigJson[];
     const subnet = configs.find((c) => c.properties?.primary === true)?.properties?.subnet ?? configs[0]?.properties?.subnet;
-    if (!subnet?.id) throw new RestError(`${op.toNetworkInterfaceId} has no ipConfiguration with a subnet to add to`, { code: "InvalidIPConfigCount", statusCode: 400 });
+    if (!subnet?.id) {
+      throw new HaPairError({ code: "InvalidIPConfigCount", errorClass: "permanent", message: `${op.toNetworkInterfaceId} has no ipConfiguration with a subnet to add the moving ones to.`, resource: op.toNetworkInterfaceId });
+    }
     let changed = false;
     for (const want of op.ipConfigurations) {
       const have = configs.find((c) => c.name?.toLowerCase() === want.name.toLowerCase());

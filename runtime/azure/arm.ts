@@ -6,7 +6,7 @@
  * body and reset by Azure. The body we PUT is the body we GOT, changed only where we mean to.
  */
 import type { ServiceClient } from "@azure/core-client";
-import { createHttpHeaders, createPipelineRequest, RestError, type PipelineResponse } from "@azure/core-rest-pipeline";
+import { createHttpHeaders, createPipelineRequest, type PipelineResponse } from "@azure/core-rest-pipeline";
 import { setTimeout as sleep } from "node:timers/promises";
 import { classifyArmError, retryAfterMs } from "./errors.js";
 
@@ -40,9 +40,7 @@ export class ArmJson {
       ...(body ? { body: JSON.stringify(body) } : {}),
     });
     const response = await this.client.sendRequest(request);
-    if (response.status >= 400) {
-      throw new RestError(`${method} ${url.split("?")[0]} answered ${response.status}`, { statusCode: response.status, request, response });
-    }
+    if (response.status >= 400) throw new ArmResponseError(`${method} ${url.split("?")[0]}`, response);
     return response;
   }
 
@@ -84,12 +82,27 @@ export class ArmJson {
       if (status.status === "Succeeded") return { polls };
       if (status.status === "Failed" || status.status === "Canceled") {
         const code = status.error?.code ?? status.status;
-        throw new RestError(`the operation on ${resourceId} ended ${status.status}: ${status.error?.message ?? code}`, {
-          code,
-          statusCode: poll.status,
-          response: { ...poll, bodyAsText: JSON.stringify({ error: { code, message: status.error?.message ?? `operation ${status.status}` } }) },
-        });
+        throw new ArmResponseError(`the operation on ${resourceId} ended ${status.status}`, poll, { code, message: status.error?.message ?? `operation ${status.status}` });
       }
     }
+  }
+}
+
+/**
+ * An ARM answer that is an error. It keeps the status, the response headers and body, and never
+ * the request: the request carries the bearer token, and errors end up in logs and reports.
+ */
+export class ArmResponseError extends Error {
+  readonly statusCode: number;
+  readonly code: string | undefined;
+  readonly response: { headers: { get(name: string): string | undefined }; bodyAsText: string | null };
+
+  constructor(what: string, response: PipelineResponse, error?: { code: string; message: string }) {
+    super(`${what} answered ${response.status}${error ? ` ${error.code}: ${error.message}` : ""}`);
+    this.name = "ArmResponseError";
+    this.statusCode = response.status;
+    this.code = error?.code;
+    const headers = response.headers;
+    this.response = { headers: { get: (name) => headers.get(name) }, bodyAsText: error ? JSON.stringify({ error }) : response.bodyAsText ?? null };
   }
 }

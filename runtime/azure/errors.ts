@@ -113,8 +113,16 @@ export function classifyArmError(err: unknown, context: ArmErrorContext): HaPair
     ...(fix ? { fix } : {}),
     ...(status ? { httpStatus: status } : {}),
     ...(context.attempts ? { attempts: context.attempts } : {}),
-    cause: err,
+    ...safeCause(err),
   });
+}
+
+/**
+ * The SDK's RestError carries the request, and the request its Authorization header: it is not
+ * kept as a cause (causes reach logs). Our own errors carry no request and are kept.
+ */
+function safeCause(err: unknown): { cause?: unknown } {
+  return err && typeof err === "object" && "request" in err ? {} : { cause: err };
 }
 
 export function deadlineError(context: ArmErrorContext, cause: unknown): HaPairError {
@@ -125,6 +133,6 @@ export function deadlineError(context: ArmErrorContext, cause: unknown): HaPairE
     resource: context.resource,
     fix: "Trigger again (it is safe to repeat), or raise timeouts.deadlineMs: NIC updates can take minutes on Azure.",
     ...(context.attempts ? { attempts: context.attempts } : {}),
-    cause,
+    ...safeCause(cause),
   });
 }

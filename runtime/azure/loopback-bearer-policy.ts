@@ -30,6 +30,8 @@ export function loopbackAwareBearerPolicy(credential: TokenCredential, scopes: s
       if (url.protocol !== "http:" || !isLoopbackHost(url.hostname)) {
         throw new Error(`refusing to send a bearer token over ${url.protocol} to ${url.host}: only https, or http to a loopback address, may carry it`);
       }
+      // The pipeline refuses http unless told; loopback http is what this policy exists to allow.
+      request.allowInsecureConnection = true;
       const token = await credential.getToken(scopes, { abortSignal: request.abortSignal });
       if (!token) throw new Error(`no access token for ${String(scopes)}`);
       request.headers.set("Authorization", `Bearer ${token.token}`);

@@ -4,7 +4,8 @@
  * inherited ones included). Each resource the plan writes is asked once, and each action its
  * operation needs is evaluated against the answer as ARM would (wildcards, notActions).
  */
-import { createHttpHeaders, createPipelineRequest, RestError } from "@azure/core-rest-pipeline";
+import { createHttpHeaders, createPipelineRequest } from "@azure/core-rest-pipeline";
+import { ArmResponseError } from "./arm.js";
 import type { ServiceClient } from "@azure/core-client";
 import type { AzureOperation } from "../core/operations.js";
 import type { CallListener, PermissionCheck } from "../core/provider.js";
@@ -67,7 +68,7 @@ export async function checkAzurePermissions(
         allowInsecureConnection: url.startsWith("http:"),
       }));
       if (response.status >= 400) {
-        throw classifyArmError(new RestError(`permissions of ${resource}`, { statusCode: response.status, response }), { action: "read the permissions of", resource });
+        throw classifyArmError(new ArmResponseError(`GET permissions of ${resource}`, response), { action: "read the permissions of", resource });
       }
       return ((JSON.parse(response.bodyAsText ?? "{}") as { value?: Permission[] }).value ?? []);
     }));

@@ -1,6 +1,6 @@
 import type { NodeId } from "./types.js";
 import { NODE_IDS } from "./types.js";
-import { asArray, asObj, asString, canonicalDestination, pointerSegment, type Add, type Obj, type PathOk } from "./semantics.js";
+import { asArray, asObj, asString, canonicalDestination, pointerSegment, roleRule, type Add, type Obj, type PathOk } from "./semantics.js";
 
 /** The subscription a resource ID names (IDs are case-insensitive in Azure). */
 function subscriptionOf(resourceId: string): string | undefined {
@@ -52,15 +52,7 @@ export function azureSemanticErrors(config: Obj, ok: PathOk, add: Add): void {
     }
   }
 
-  const requireRole = (path: string, role: string | undefined) => {
-    if (role === undefined || !ok(path)) return;
-    const maps = NODE_IDS.map((id) => [id, interfacesOf(id)] as const);
-    if (maps.some(([, map]) => map === undefined)) return;
-    const missing = maps.filter(([, map]) => !Object.hasOwn(map!, role)).map(([id]) => id);
-    if (missing.length === 0) return;
-    const common = Object.keys(maps[0]![1]!).filter((r) => Object.hasOwn(maps[1]![1]!, r));
-    add(path, `role "${role}" is not an interface of node ${missing.join(" and ")}; add it under ${missing.map((n) => `/nodes/${n}/interfaces`).join(" and ")}${common.length > 0 ? `, or use a role both nodes have: ${common.join(", ")}` : ""}`);
-  };
+  const requireRole = roleRule(ok, add, interfacesOf);
 
   const addresses = ok("/addresses") ? asObj(config.addresses) : undefined;
   const ipAt = new Map<string, string>();

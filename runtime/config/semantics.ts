@@ -99,16 +99,7 @@ export function semanticErrors(document: unknown, broken: readonly string[] = []
     }
   }
 
-  /** A role used by an address or route must be an interface of both nodes (if both nodes' interfaces are readable). */
-  const requireRole = (path: string, role: string | undefined) => {
-    if (role === undefined || !ok(path)) return;
-    const maps = NODE_IDS.map((id) => [id, interfacesOf(id)] as const);
-    if (maps.some(([, map]) => map === undefined)) return;
-    const missing = maps.filter(([, map]) => !Object.hasOwn(map!, role)).map(([id]) => id);
-    if (missing.length === 0) return;
-    const common = Object.keys(maps[0]![1]!).filter((r) => Object.hasOwn(maps[1]![1]!, r));
-    add(path, `role "${role}" is not an interface of node ${missing.join(" and ")}; add it under ${missing.map((n) => `/nodes/${n}/interfaces`).join(" and ")}${common.length > 0 ? `, or use a role both nodes have: ${common.join(", ")}` : ""}`);
-  };
+  const requireRole = roleRule(ok, add, interfacesOf);
 
   tagRules(config, ok, add);
 
@@ -301,4 +292,17 @@ function timeAndAgentRules(config: Obj, ok: PathOk, add: Add): void {
     const limit = typeof deadline === "number" ? deadline : DEFAULT_AZURE_TIMEOUTS.deadlineMs;
     if (poll >= limit) add("/timeouts/pollIntervalMs", `pollIntervalMs (${poll} ms) must be shorter than deadlineMs (${limit} ms) so that a long-running operation is polled within the deadline`);
   }
+}
+
+/** A role used by an address or route must be an interface of both nodes (if both nodes' interfaces are readable). */
+export function roleRule(ok: PathOk, add: Add, interfacesOf: (id: NodeId) => Obj | undefined): (path: string, role: string | undefined) => void {
+  return (path, role) => {
+    if (role === undefined || !ok(path)) return;
+    const maps = NODE_IDS.map((id) => [id, interfacesOf(id)] as const);
+    if (maps.some(([, map]) => map === undefined)) return;
+    const missing = maps.filter(([, map]) => !Object.hasOwn(map!, role)).map(([id]) => id);
+    if (missing.length === 0) return;
+    const common = Object.keys(maps[0]![1]!).filter((r) => Object.hasOwn(maps[1]![1]!, r));
+    add(path, `role "${role}" is not an interface of node ${missing.join(" and ")}; add it under ${missing.map((n) => `/nodes/${n}/interfaces`).join(" and ")}${common.length > 0 ? `, or use a role both nodes have: ${common.join(", ")}` : ""}`);
+  };
 }

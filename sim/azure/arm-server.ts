@@ -36,6 +36,8 @@ export interface ArmServerOptions {
   faults: AzureFaults;
   writeBucket: WriteBucketConfig | false;
   port?: number;
+  /** Called after each answer is sent (tests use it to act between a client's GET and its PUT). */
+  onAnswered?: (call: ArmCallRecord) => void;
 }
 
 export interface ArmServer {
@@ -120,6 +122,7 @@ export async function startArmServer(options: ArmServerOptions): Promise<ArmServ
         const op = options.world.operation(operation[1]!);
         if (!op) throw new ArmError(404, "OperationNotFound", `Operation ${operation[1]} was not found.`);
         const payload = op.status === "InProgress" || op.status === "Succeeded" ? { status: op.status } : { status: op.status, error: op.error };
+        // NRP asks pollers to come back in 10 s while an operation runs; the agent ignores it (fastPollPolicy).
         send(200, payload, op.status === "InProgress" ? { "Retry-After": "10" } : {});
         return { status: 200, principalId };
       }
@@ -139,7 +142,9 @@ export async function startArmServer(options: ArmServerOptions): Promise<ArmServ
       };
       if (method === "GET") {
         authorize(`${type}/read`, path);
-        send(200, options.world.get(path));
+        const resource = options.world.get(path);
+        // As recorded from ARM: a GET carries the resource's etag as a header too.
+        send(200, resource, { ETag: String(resource.etag) });
         return { status: 200, principalId };
       }
       if (method === "PUT") {
@@ -169,9 +174,9 @@ export async function startArmServer(options: ArmServerOptions): Promise<ArmServ
         const location = String(accepted.body.location);
         const subscription = path.split("/")[2];
         const asyncUrl = `${base}/subscriptions/${subscription}/providers/Microsoft.Network/locations/${location}/operations/${accepted.operation.id}?api-version=${url.searchParams.get("api-version")}`;
+        // As recorded from ARM: Azure-AsyncOperation and the remaining writes, no Retry-After on the PUT itself.
         send(accepted.created ? 201 : 200, accepted.body, {
           "Azure-AsyncOperation": asyncUrl,
-          "Retry-After": "10",
           ...(remaining ? { "x-ms-ratelimit-remaining-subscription-writes": remaining } : {}),
         });
         return { status: accepted.created ? 201 : 200, principalId };
@@ -189,7 +194,11 @@ export async function startArmServer(options: ArmServerOptions): Promise<ArmServ
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
       void handle(req, res, Buffer.concat(chunks).toString("utf8")).then(
-        (r) => calls.push({ method: req.method ?? "", path: (req.url ?? "").split("?")[0]!, status: r.status, ...(r.code ? { code: r.code } : {}), ...(r.principalId ? { principalId: r.principalId } : {}), at: Date.now(), ms: performance.now() - started }),
+        (r) => {
+          const call: ArmCallRecord = { method: req.method ?? "", path: (req.url ?? "").split("?")[0]!, status: r.status, ...(r.code ? { code: r.code } : {}), ...(r.principalId ? { principalId: r.principalId } : {}), at: Date.now(), ms: performance.now() - started };
+          calls.push(call);
+          options.onAnswered?.(call);
+        },
         () => res.destroy(),
       );
     });

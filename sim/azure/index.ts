@@ -18,6 +18,7 @@ import { exampleAzureTopology, type AzureTopology } from "./topology.js";
 import { AzureWorld, type LroDurations } from "./world.js";
 
 export type { AzureFaultConfig } from "./faults.js";
+export type { ArmCallRecord } from "./arm-server.js";
 export type { AzureTopology } from "./topology.js";
 export type { RoleDefinition } from "./rbac.js";
 export { exampleAzureTopology } from "./topology.js";
@@ -57,6 +58,10 @@ export interface AzureSim {
   readonly calls: ArmCallRecord[];
   /** The managed identity (principal ID) of each node's VM. */
   readonly principals: Record<NodeId, string>;
+  /** The client ID of each node's managed identity (AZURE_CLIENT_ID picks it, as for a user-assigned identity). */
+  readonly clientIds: Record<NodeId, string>;
+  /** Set a hook called after each ARM answer (null removes it). */
+  onAnswered(hook: ((call: ArmCallRecord) => void) | null): void;
   /** Replace the role assigned to a node's identity on the pair's resource group. */
   setRole(node: NodeId, role: RoleDefinition): void;
   /** Replace every role assignment of a node's identity (each at its own scope: a resource, a group). */
@@ -80,21 +85,32 @@ export async function startAzureSim(options: AzureSimOptions = {}): Promise<Azur
   try {
     const imdsServers = {} as Record<NodeId, AzureImdsServer>;
     const principals = {} as Record<NodeId, string>;
+    const clientIds = {} as Record<NodeId, string>;
     for (const node of ["a", "b"] as NodeId[]) {
       const spec = topology.nodes[node];
       const principalId = randomUUID();
       principals[node] = principalId;
+      clientIds[node] = randomUUID();
       roles.assign({ principalId, scope, role: SIM_DEFAULT_ROLE });
       const firstNic = Object.values(spec.nics)[0]!;
       const server = await startAzureImds(
-        { resourceId: vmId(topology, spec.vm), name: spec.vm, subscriptionId: topology.subscriptionId, resourceGroupName: topology.resourceGroup, location: topology.location, vmId: randomUUID(), principalId, clientId: randomUUID(), privateIp: firstNic.privateIp },
+        { resourceId: vmId(topology, spec.vm), name: spec.vm, subscriptionId: topology.subscriptionId, resourceGroupName: topology.resourceGroup, location: topology.location, vmId: randomUUID(), principalId, clientId: clientIds[node], privateIp: firstNic.privateIp },
         tokens,
         () => faults.config.latencyMs ?? 0,
       );
       stops.push(server.stop);
       imdsServers[node] = server;
     }
-    const arm = await startArmServer({ world, tokens, roles, faults, writeBucket: options.writeBucket ?? ARM_WRITE_BUCKET, ...(options.port !== undefined ? { port: options.port } : {}) });
+    let answered: ((call: ArmCallRecord) => void) | null = null;
+    const arm = await startArmServer({
+      world,
+      tokens,
+      roles,
+      faults,
+      writeBucket: options.writeBucket ?? ARM_WRITE_BUCKET,
+      onAnswered: (call) => answered?.(call),
+      ...(options.port !== undefined ? { port: options.port } : {}),
+    });
     stops.push(arm.stop);
     let azurite: Azurite | undefined;
     if (options.blob !== false) {
@@ -113,6 +129,10 @@ export async function startAzureSim(options: AzureSimOptions = {}): Promise<Azur
       faults,
       calls: arm.calls,
       principals,
+      clientIds,
+      onAnswered: (hook) => {
+        answered = hook;
+      },
       setRole: (node, role) => roles.set(principals[node], [{ scope, role }]),
       setAssignments: (node, assignments) => roles.set(principals[node], assignments),
       agentConfig: () => buildAzureAgentConfig(topology, { arm: arm.url, blob: blobEndpoint, imds: imdsServers.a.url }, AZURITE_ACCOUNT, options.agentTimeouts),

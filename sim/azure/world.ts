@@ -128,6 +128,19 @@ export class AzureWorld {
     return this.operations.get(id);
   }
 
+  /**
+   * Another writer's change, applied at once (an operator's tag edit, another tool's PUT): the
+   * resource gets a new etag, so a client's If-Match on the old one answers 412.
+   */
+  touch(resourceId: string, change: (resource: Json) => void): void {
+    this.settle();
+    const stored = this.resources.get(key(resourceId));
+    if (!stored) throw new Error(`no resource ${resourceId}`);
+    change(stored.body);
+    stored.body.etag = newEtag();
+    stored.committed = clone(stored.body);
+  }
+
   /** All NIC and route table IDs, for tests. */
   ids(type: string): string[] {
     return [...this.resources.values()].map((s) => String(s.body.id)).filter((id) => id.toLowerCase().includes(`/${type.toLowerCase()}/`));

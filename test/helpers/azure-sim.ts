@@ -12,12 +12,14 @@ export function startFastAzureSim(options: AzureSimOptions = {}): Promise<AzureS
 }
 
 /**
- * A provider as node `node`'s agent builds it: its own IMDS (AZURE_POD_IDENTITY_AUTHORITY_HOST),
- * hence its own managed identity. @azure/identity reads that variable from process.env when it
- * fetches a token, so the token is fetched here, at once, while the variable names this node.
+ * A provider as node `node`'s agent builds it: its own IMDS (AZURE_POD_IDENTITY_AUTHORITY_HOST)
+ * and its own managed identity (AZURE_CLIENT_ID). @azure/identity reads the IMDS variable from
+ * process.env when it fetches a token, and MSAL caches managed identity tokens process-wide by
+ * client ID, so the token is fetched here, at once, while the variables name this node.
  */
 export async function azureAgentOn(sim: AzureSim, node: NodeId, config: AzureAgentConfig = sim.agentConfig()): Promise<{ provider: AzureProvider; recorder: CallRecorder; config: AzureAgentConfig }> {
   process.env.AZURE_POD_IDENTITY_AUTHORITY_HOST = sim.imds[node];
+  process.env.AZURE_CLIENT_ID = sim.clientIds[node];
   const recorder = new CallRecorder();
   const provider = createAzureProvider(config, { onCall: recorder.record });
   await provider.observe(AbortSignal.timeout(10_000));
