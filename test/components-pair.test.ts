@@ -155,6 +155,17 @@ describe("AwsHaPair around an existing pair (everything by ID)", () => {
     expect(JSON.stringify(h.resources.filter((r) => r.type !== "pulumi:providers:aws").map((r) => r.inputs))).not.toContain("example-secret");
   });
 
+  it("refuses an aws.Provider that chains roles for SourceDestCheckOff (it assumes one role), naming the fix", async () => {
+    const h = new PulumiMockHarness({ existing, preview: false, captureProgramErrors: true });
+    await h.run(() => {
+      const chained = new aws.Provider("chained", { region: "us-east-1", assumeRoles: [{ roleArn: "arn:aws:iam::111111111111:role/hop" }, { roleArn: "arn:aws:iam::222222222222:role/pair-admin" }] });
+      return new AwsHaPair("edge", existingPairArgs(), { provider: chained });
+    });
+    const errors = await h.finish();
+    expect(errors.map((e) => e.message).join("\n")).toContain('AwsHaPair "edge": aws.Provider assumeRoles chains 2 roles');
+    expect(h.ofType(T.sdc)).toHaveLength(0);
+  });
+
   it("creates the S3 gateway endpoint on the nodes' route tables and the EC2 interface endpoint with private DNS behind a 443-only security group", async () => {
     const { h, pair } = await build(existingPairArgs());
     const s3 = h.get(T.endpoint, "edge-s3");

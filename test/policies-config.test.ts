@@ -155,6 +155,8 @@ describe("policy pack: values unknown during preview", () => {
     expect(Object.keys(unchecked).sort()).toEqual(["aws-least-privilege", "endpoints", "pair-tagging", "state-storage"]);
     expect(unchecked["pair-tagging"]).toContain("a-ext.tags");
     expect(unchecked["state-storage"]).toContain("edge-state-pab.blockPublicAcls");
+    // The block's unknown flag is noted by the resource part, while the block is previewed.
+    expect(result.unchecked.find((u) => u.policy === "state-storage")?.kind).toBe("resource");
     expect(unchecked["endpoints"]).toContain("edge-s3.serviceName");
   });
 

@@ -20,14 +20,15 @@ async function greenfield(mode: GreenfieldMode, preview: boolean): Promise<Regis
   return harness.resources;
 }
 
-/** A copy of the records with one resource's state changed. */
-function mutate(records: RegisteredResource[], pick: (r: RegisteredResource) => boolean, change: (state: Record<string, any>) => Record<string, any> | undefined): RegisteredResource[] {
+/** A copy of the records with one resource changed (its inputs and its state alike), or removed. */
+function mutate(records: RegisteredResource[], pick: (r: RegisteredResource) => boolean, change: (props: Record<string, any>) => Record<string, any> | undefined): RegisteredResource[] {
   const target = records.filter(pick);
   if (target.length !== 1) throw new Error(`expected one resource to change, found ${target.length}`);
   return records.flatMap((r) => {
     if (r !== target[0]) return [r];
     const state = change(structuredClone(r.state));
-    return state === undefined ? [] : [{ ...r, state }];
+    const inputs = change(structuredClone(r.inputs));
+    return state === undefined || inputs === undefined ? [] : [{ ...r, state, inputs }];
   });
 }
 
@@ -51,13 +52,14 @@ describe("policy pack on the greenfield stack", () => {
     expect(result.violations).toEqual([]);
   });
 
-  it("one change per rule to the greenfield resources is caught", async () => {
+  it("one change per rule to the greenfield resources is caught, by the rule's resource part when it needs no other resource", async () => {
     const records = await greenfield("same-az", false);
-    const cases: { policy: string; records: RegisteredResource[]; resource: string }[] = [
+    const cases: { policy: string; records: RegisteredResource[]; resource: string; kind: "resource" | "stack" }[] = [
       {
         policy: "pair-tagging",
         records: mutate(records, byName("-ec2", "aws:ec2/vpcEndpoint:VpcEndpoint"), (s) => ({ ...s, tags: { Name: "untagged" } })),
         resource: "ha-edge-ec2",
+        kind: "resource",
       },
       {
         policy: "aws-least-privilege",
@@ -67,14 +69,46 @@ describe("policy pack on the greenfield stack", () => {
           return { ...s, policy: JSON.stringify(doc) };
         }),
         resource: "ha-edge-agent",
+        kind: "resource",
       },
-      { policy: "state-storage", records: mutate(records, (r) => r.type === "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", () => undefined), resource: "ha-edge-state" },
-      { policy: "endpoints", records: mutate(records, byName("-ec2", "aws:ec2/vpcEndpoint:VpcEndpoint"), (s) => ({ ...s, privateDnsEnabled: false })), resource: "ha-edge-ec2" },
-      { policy: "routing-nics", records: mutate(records, byName("-b-internal", "aws:ec2/networkInterface:NetworkInterface"), (s) => ({ ...s, sourceDestCheck: true })), resource: "ha-edge-b-internal" },
+      { policy: "state-storage", records: mutate(records, (r) => r.type === "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", () => undefined), resource: "ha-edge-state", kind: "stack" },
+      {
+        policy: "state-storage",
+        records: mutate(records, (r) => r.type === "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", (s) => ({ ...s, blockPublicPolicy: false })),
+        resource: "ha-edge-state",
+        kind: "resource",
+      },
+      { policy: "endpoints", records: mutate(records, byName("-ec2", "aws:ec2/vpcEndpoint:VpcEndpoint"), (s) => ({ ...s, privateDnsEnabled: false })), resource: "ha-edge-ec2", kind: "resource" },
+      { policy: "routing-nics", records: mutate(records, byName("-b-internal", "aws:ec2/networkInterface:NetworkInterface"), (s) => ({ ...s, sourceDestCheck: true })), resource: "ha-edge-b-internal", kind: "stack" },
+      {
+        policy: "pair-tagging",
+        records: [
+          ...records,
+          // An aws.ec2.Tag on an interface that sets the same key in its own tags.
+          { ...records.find(byName("-a-external", "aws:ec2/networkInterface:NetworkInterface"))!, type: "aws:ec2/tag:Tag", name: "ha-edge-a-external-label", urn: "urn:pulumi:test::ha-pair-test::aws:ec2/tag:Tag::ha-edge-a-external-label", inputs: {}, state: { resourceId: records.find(byName("-a-external", "aws:ec2/networkInterface:NetworkInterface"))!.id, key: "f5_cloud_failover_label", value: "edge" }, parent: undefined, dependencies: [], propertyDependencies: {} },
+        ],
+        resource: "ha-edge-a-external",
+        kind: "stack",
+      },
     ];
     for (const c of cases) {
       const result = await runPolicies(policies, fromRegisteredResources(c.records));
-      expect(result.violations.map((v) => `${v.policy} @ ${v.name}`), c.policy).toEqual([`${c.policy} @ ${c.resource}`]);
+      expect(result.violations.map((v) => `${v.policy} @ ${v.name} (${v.kind})`), c.policy).toEqual([`${c.policy} @ ${c.resource} (${c.kind})`]);
     }
+  });
+
+  it("in pulumi preview (IDs unknown), a resource that breaks a resource rule is stopped before it is created", async () => {
+    const records = await greenfield("same-az", true);
+    expect(records.find(byName("-ec2", "aws:ec2/vpcEndpoint:VpcEndpoint"))!.id).toBeUndefined();
+    const planted = mutate(
+      mutate(records, byName("-ec2", "aws:ec2/vpcEndpoint:VpcEndpoint"), (s) => ({ ...s, privateDnsEnabled: false })),
+      (r) => r.type === "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+      (s) => ({ ...s, restrictPublicBuckets: false }),
+    );
+    const result = await runPolicies(policies, fromRegisteredResources(planted));
+    expect(result.violations.map((v) => `${v.policy} @ ${v.name} (${v.kind}, ${v.level})`).sort()).toEqual([
+      "endpoints @ ha-edge-ec2 (resource, advisory)",
+      "state-storage @ ha-edge-state (resource, mandatory)",
+    ]);
   });
 });

@@ -21,7 +21,7 @@ import { createEndpoints, vpcDnsProblem } from "./endpoints.js";
 import { createAgentRole } from "./iam.js";
 import { checkWhenKnown, declared } from "./preview-checks.js";
 import type { PairPolicyInputs } from "./policy.js";
-import { awsProviderOf, awsProviderSettings } from "./provider-settings.js";
+import { awsProviderOf, awsProviderSettings, sourceDestCheckConnection } from "./provider-settings.js";
 import { SourceDestCheckOff } from "./source-dest-check.js";
 import { createStateBucket } from "./state-bucket.js";
 import { tagById } from "./tag-by-id.js";
@@ -247,8 +247,8 @@ export class AwsHaPair extends pulumi.ComponentResource {
     const accountId = aws.getCallerIdentityOutput({}, childOpts).accountId;
     const keys = pairObjectKeys(label, args.statePrefix);
     // SourceDestCheckOff runs outside the AWS provider: it gets that provider's non-secret settings (read once, when needed).
-    let settings: ReturnType<typeof awsProviderSettings> | undefined;
-    const providerSettings = () => (settings ??= awsProviderSettings(name, awsProviderOf(this)));
+    let connection: ReturnType<typeof sourceDestCheckConnection> | undefined;
+    const sourceDestCheckAccess = () => (connection ??= sourceDestCheckConnection(awsProviderSettings(name, awsProviderOf(this))));
 
     // --- what must hold before anything is built on it: problems are collected, then thrown together
     const checks: pulumi.Output<string[]>[] = [];
@@ -320,15 +320,7 @@ export class AwsHaPair extends pulumi.ComponentResource {
           if (routing) {
             new SourceDestCheckOff(
               `${name}-${node}-${role}-source-dest-check`,
-              {
-                networkInterfaceId: id,
-                region,
-                endpoint: providerSettings().apply((p) => p.ec2Endpoint),
-                stsEndpoint: providerSettings().apply((p) => p.stsEndpoint),
-                profile: providerSettings().apply((p) => p.profile),
-                assumeRole: providerSettings().apply((p) => p.assumeRole),
-                restoreOnDelete: args.restoreSourceDestCheckOnDelete ?? false,
-              },
+              { networkInterfaceId: id, region, ...sourceDestCheckAccess(), restoreOnDelete: args.restoreSourceDestCheckOnDelete ?? false },
               childOpts,
             );
           }

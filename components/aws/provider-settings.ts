@@ -66,7 +66,9 @@ export function awsProviderSettings(owner: string, provider: aws.Provider | unde
           `${where} authenticates with a static accessKey, which SourceDestCheckOff (a dynamic resource) could only use by storing it in its state; give the provider a profile or assumeRoles, or leave the keys to the environment (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY)`,
         );
       }
-      if (roles.length > 1) throw new Error(`${where} chains ${roles.length} assumeRoles; SourceDestCheckOff assumes one role: give the provider the last role of the chain with a profile that reaches it`);
+      if (roles.length > 1) {
+        throw new Error(`${where} assumeRoles chains ${roles.length} roles; SourceDestCheckOff assumes one: give the provider a profile whose credentials reach the last role of the chain, and that role alone in assumeRoles`);
+      }
       const role = roles[0];
       const roleArn = str(role?.roleArn);
       const endpoints = Object.assign({}, ...parseList(endpointsJson, `${where} endpoints`)) as Record<string, unknown>;
@@ -80,4 +82,14 @@ export function awsProviderSettings(owner: string, provider: aws.Provider | unde
       };
       return settings;
     });
+}
+
+/** SourceDestCheckOff's inputs that make it reach AWS as the component's provider does. */
+export function sourceDestCheckConnection(settings: pulumi.Output<AwsProviderSettings>) {
+  return {
+    endpoint: settings.apply((s) => s.ec2Endpoint),
+    stsEndpoint: settings.apply((s) => s.stsEndpoint),
+    profile: settings.apply((s) => s.profile),
+    assumeRole: settings.apply((s) => s.assumeRole),
+  };
 }

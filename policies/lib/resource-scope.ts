@@ -17,7 +17,7 @@
  */
 import type { ResourceValidationArgs, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { PAIR_COMPONENTS } from "./types.js";
-import { UNKNOWN, asTags, isUnknown, unwrap, type Props, type Unknown } from "./values.js";
+import { UNKNOWN, asTags, unwrap, type Props, type Unknown } from "./values.js";
 
 /**
  * A rule with both parts under one name. @pulumi/policy runs a policy's `validateResource` in
@@ -77,5 +77,3 @@ export function pairSubject(args: ResourceValidationArgs, labelKey: string): Sub
 function lastType(urn: string): string {
   return (urn.split("::")[2] ?? "").split("$").at(-1) ?? "";
 }
-
-export { isUnknown };

@@ -240,7 +240,7 @@ export async function runPolicies(policies: Policies, input: readonly ResourceSp
         const resourcePolicy = policy as ResourceValidationPolicy;
         if (!isResourcePolicy(resourcePolicy)) continue;
         const getConfig = <T extends object>() => ({ ...properties }) as T;
-        let inputs: Record<string, unknown> = { ...(specs?.[i]?.props ?? unwrapProps(resource.props)) };
+        let inputs: Record<string, unknown> = { ...(specs?.[i]?.props ?? inputsOf(resource) ?? unwrapProps(resource.props)) };
         const makeArgs = (props: Record<string, unknown>): ResourceValidationArgs => {
           const proxied = internals.unknownCheckingProxy(props);
           return {
@@ -295,6 +295,13 @@ function isPolicyResources(input: readonly ResourceSpec[] | readonly PolicyResou
   return input.length > 0 && typeof (input[0] as PolicyResource).urn === "string" && "propertyDependencies" in input[0]!;
 }
 
+/** The inputs a PolicyResource from fromRegisteredResources was registered with (what Analyze gets). */
+const REGISTERED_INPUTS = Symbol("registered inputs");
+
+function inputsOf(resource: PolicyResource): Record<string, unknown> | undefined {
+  return (resource as unknown as { [REGISTERED_INPUTS]?: Record<string, unknown> })[REGISTERED_INPUTS];
+}
+
 function unwrapProps(props: Record<string, unknown>): Record<string, unknown> {
   const target = (props as Record<string, unknown>)["__getSpecialProxyTarget"];
   return (target as Record<string, unknown> | undefined) ?? props;
@@ -318,12 +325,14 @@ export interface RegisteredResourceLike {
 /**
  * Resources recorded under Pulumi mocks, as the engine would hand them to stack policies: the
  * outputs (the mock cloud's state, with the ID as the `id` output, as bridged providers report
- * it), parents, dependencies and property dependencies by URN.
+ * it), parents, dependencies and property dependencies by URN. Resource validations of
+ * runPolicies get each record's inputs, as the engine's Analyze does.
  */
 export function fromRegisteredResources(records: readonly RegisteredResourceLike[]): PolicyResource[] {
   const resources = records.map((record) => {
     const props = internals.unknownCheckingProxy({ ...record.state, ...(record.id !== undefined ? { id: record.id } : {}) });
     return {
+      [REGISTERED_INPUTS]: { ...record.inputs },
       type: record.type,
       name: record.name,
       urn: record.urn,
