@@ -32,7 +32,13 @@ export function blobUploadOperations(request: ArmRequest, readFile: (path: strin
   const url = (i: BlobUploadInputs) => `${(i.blobEndpoint ?? `https://${i.account}.blob.core.windows.net`).replace(/\/+$/, "")}/${i.container}/${i.blob.split("/").map(encodeURIComponent).join("/")}`;
   const put = async (i: BlobUploadInputs) => {
     const raw = i.content ?? readFile(i.filePath!);
-    const answer = await request("PUT", url(i), { scope: STORAGE_SCOPE, raw, headers: { "x-ms-blob-type": "BlockBlob", "x-ms-version": BLOB_API_VERSION, "Content-Type": i.contentType } });
+    const send = () => request("PUT", url(i), { scope: STORAGE_SCOPE, raw, headers: { "x-ms-blob-type": "BlockBlob", "x-ms-version": BLOB_API_VERSION, "Content-Type": i.contentType } });
+    let answer = await send();
+    // A role assignment made in the same `pulumi up` takes minutes to apply: 403 is retried for up to 5 minutes.
+    for (let attempt = 0; answer.status === 403 && attempt < 20; attempt++) {
+      await new Promise((r) => setTimeout(r, 15_000));
+      answer = await send();
+    }
     if (answer.status !== 201) throw armFailure(`upload of ${i.blob} to ${i.account}/${i.container} (the deployer needs Storage Blob Data Contributor on the container and a network path to the account)`, answer);
     return i;
   };
