@@ -163,7 +163,9 @@ export function azurePair(): ResourceSpec[] {
         assignableScopes: [RG],
       },
     }),
-    child({ type: "azure-native:authorization:RoleAssignment", name: "hub-assignment", props: { principalId: "principal-hub", roleDefinitionId: AZURE_ROLE_ID, scope: RG } }),
+    child({ type: "azure-native:authorization:RoleAssignment", name: "hub-assignment", props: { principalId: "principal-hub", roleDefinitionId: AZURE_ROLE_ID, scope: `${RG}/providers/Microsoft.Network/routeTables/hub-rt` } }),
+    // The role's data actions: on the state container only.
+    child({ type: "azure-native:authorization:RoleAssignment", name: "hub-assignment-state", props: { principalId: "principal-hub", roleDefinitionId: AZURE_ROLE_ID, scope: `${RG}/providers/Microsoft.Storage/storageAccounts/hubstate/blobServices/default/containers/ha-pair` } }),
   ];
 }
 
