@@ -47,6 +47,7 @@ describe("policy pack on the azure-greenfield stack", () => {
       },
       { policy: "state-storage", records: mutate(records, (r) => r.type === "azure-native:storage:StorageAccount", (p) => ({ ...p, allowSharedKeyAccess: true })) },
       { policy: "state-storage", records: mutate(records, (r) => r.type === "azure-native:storage:StorageAccount", (p) => ({ ...p, minimumTlsVersion: "TLS1_0" })) },
+      { policy: "state-storage", records: mutate(records, (r) => r.type === "azure-native:storage:BlobServiceProperties", (p) => ({ ...p, isVersioningEnabled: false, deleteRetentionPolicy: { enabled: false } })) },
       { policy: "routing-nics", records: mutate(records, (r) => r.type === "azure-native:network:NetworkInterface" && r.name.endsWith("-b-internal"), (p) => ({ ...p, enableIPForwarding: false })) },
     ];
     for (const c of cases) {

@@ -205,6 +205,14 @@ const VARIANTS: Variant[] = [
   },
   { name: "Azure assignment at subscription scope", specs: () => change(azurePair(), "hub-assignment", { scope: AZURE_SCOPE.subscription }), policy: "azure-least-privilege", resource: "hub-assignment", says: ["is made at a whole subscription"], fix: "assign the role on the pair's resource group" },
   // ---------------- state-storage
+  {
+    name: "Azure state account without versioning or soft delete",
+    specs: () => change(azurePair(), "hub-blob-service", { isVersioningEnabled: false, deleteRetentionPolicy: { enabled: false } }),
+    policy: "state-storage",
+    resource: "hubstate",
+    says: ["keeps neither blob versions nor deleted blobs"],
+    fix: "isVersioningEnabled: true",
+  },
   { name: "no public access block", specs: () => without(awsPair(), "edge-state-pab"), policy: "state-storage", resource: "edge-state", says: ["has no public access block"], fix: "add aws.s3.BucketPublicAccessBlock" },
   { name: "one public access block off", specs: () => change(awsPair(), "edge-state-pab", { restrictPublicBuckets: false }), policy: "state-storage", resource: "edge-state-pab", says: ["restrictPublicBuckets not true"], fix: "set restrictPublicBuckets: true", kind: "resource" },
   { name: "no default encryption", specs: () => without(awsPair(), "edge-state-sse"), policy: "state-storage", resource: "edge-state", says: ["has no default encryption configured"], fix: "aws.s3.BucketServerSideEncryptionConfiguration" },

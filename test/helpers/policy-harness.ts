@@ -149,8 +149,9 @@ export function azurePair(): ResourceSpec[] {
     child({
       type: "azure-native:storage:StorageAccount",
       name: "hubstate",
-      props: { allowBlobPublicAccess: false, enableHttpsTrafficOnly: true, minimumTlsVersion: "TLS1_2", allowSharedKeyAccess: false, tags: label("hub") },
+      props: { accountName: "hubstate", allowBlobPublicAccess: false, enableHttpsTrafficOnly: true, minimumTlsVersion: "TLS1_2", allowSharedKeyAccess: false, tags: label("hub") },
     }),
+    child({ type: "azure-native:storage:BlobServiceProperties", name: "hub-blob-service", props: { accountName: "hubstate", blobServicesName: "default", isVersioningEnabled: true, deleteRetentionPolicy: { enabled: true, days: 7 } } }),
     child({ type: "azure-native:network:PrivateEndpoint", name: "hub-blob-pe", props: { tags: label("hub") } }),
     child({ type: "azure-native:managedidentity:UserAssignedIdentity", name: "hub-identity", props: { id: `${RG}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/hub-identity`, principalId: "principal-hub" } }),
     child({
