@@ -1,6 +1,10 @@
+import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
+  // As tsconfig.json's paths: the stacks import the components' sources by package name, the same
+  // modules the tests import (one AwsHaPair class), with no build needed.
+  resolve: { alias: { "@ha-pair/pulumi": fileURLToPath(new URL("./components/index.ts", import.meta.url)) } },
   test: {
     include: ["test/**/*.test.ts"],
     setupFiles: ["test/setup.ts"],

@@ -14,3 +14,5 @@ export * from "./azure/agent-config.js";
 export * from "./azure/ip-forwarding.js";
 export { AzureTagsMerge, tagsMergeOperations } from "./azure/tags.js";
 export { AzureBlobUpload } from "./azure/blob-upload.js";
+// The contract's types the args and outputs use (runtime/config, built into the package).
+export type { AgentConfig, NodeId, TimeBudgets } from "../runtime/config/index.js";

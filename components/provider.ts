@@ -1,5 +1,8 @@
-// Entry point of the source-based plugin (PulumiPlugin.yaml at the repository root): serve the components.
+// Serves the components over the plugin's gRPC interface (GetSchema, Construct). plugin.cjs, the
+// plugin's entry point, calls it with the package's lib/schema/ directory.
 import { componentProviderHost } from "@pulumi/pulumi/provider/experimental/index.js";
-import { PLUGIN_OPTIONS } from "./plugin.js";
+import { pluginOptions } from "./plugin.js";
 
-await componentProviderHost(PLUGIN_OPTIONS);
+export function servePlugin(schemaDir: string): Promise<void> {
+  return componentProviderHost(pluginOptions(schemaDir));
+}

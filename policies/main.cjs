@@ -1,24 +1,19 @@
 // Entry point the Pulumi policy runner loads (package.json "main"; not index.js, which would
-// shadow index.ts for tsc and vitest). The runner require()s the
-// pack through ts-node 7, which cannot resolve this repository's ESM-style `.js` import
-// specifiers of TypeScript files (policies/*.ts, runtime/aws/required-actions.ts). So the
-// TypeScript pack (index.ts) is bundled in memory with esbuild — @pulumi/* left to the runner's
-// own copies, so the pack registers with the same @pulumi/policy that serves it — and run as
-// CommonJS here. Nothing is written to disk and nothing needs building after `npm ci`.
+// shadow index.ts for tsc and vitest). The runner require()s it; ts-node (which the runner
+// registers) cannot resolve this repository's ESM-style `.js` import specifiers of TypeScript
+// files, and the pack imports runtime/ outside this folder. So:
+// - in the published package (`npm pack`, `pulumi policy publish`): dist/pack.cjs, built by
+//   scripts/build-policies.mjs with everything built in (no index.ts ships);
+// - in a checkout (index.ts present): the same bundle, made in memory from the sources at every
+//   start, so an edited rule runs without a build step.
 "use strict";
+const { existsSync } = require("node:fs");
 const path = require("node:path");
-const { buildSync } = require("esbuild");
 
-const result = buildSync({
-  entryPoints: [path.join(__dirname, "index.ts")],
-  bundle: true,
-  write: false,
-  platform: "node",
-  format: "cjs",
-  target: "node20",
-  external: ["@pulumi/*"],
-  // The SDKs' ES module builds tree-shake (the pack needs only action-name tables from runtime/).
-  mainFields: ["module", "main"],
-  logLevel: "warning",
-});
-module._compile(result.outputFiles[0].text, path.join(__dirname, "index.bundle.js"));
+const source = path.join(__dirname, "index.ts");
+if (existsSync(source)) {
+  const { bundlePolicyPack } = require(path.join(__dirname, "..", "scripts", "policy-pack-bundle.cjs"));
+  module._compile(bundlePolicyPack(), path.join(__dirname, "index.bundle.js"));
+} else {
+  module.exports = require("./dist/pack.cjs");
+}

@@ -52,7 +52,7 @@ describe("policy pack: the pack", () => {
     expect(manifest).toMatch(/^runtime: nodejs$/m);
     expect(manifest).toMatch(/^description: .+/m);
     const pkg = JSON.parse(readFileSync(new URL("../policies/package.json", import.meta.url), "utf8")) as Record<string, any>;
-    expect(pkg.name).toBe("ha-pair-policies");
+    expect(pkg.name).toBe("@ha-pair/policies");
     // PolicyPack refuses to start without a version in package.json.
     expect(pkg.version).toMatch(/^\d+\.\d+\.\d+$/);
     // Not index.js: vitest and tsc resolve "policies/index.js" to index.ts only when no such file exists.

@@ -13,8 +13,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { AwsHaPair, pairTags } from "../../components/index.js";
-import type { NodeId } from "../../runtime/config/index.js";
+import { AwsHaPair, pairTags, type NodeId } from "@ha-pair/pulumi";
 
 export type GreenfieldMode = "same-az" | "across-az";
 

@@ -15,8 +15,7 @@ import * as compute from "@pulumi/azure-native/compute/index.js";
 import * as network from "@pulumi/azure-native/network/index.js";
 import * as resources from "@pulumi/azure-native/resources/index.js";
 import * as pulumi from "@pulumi/pulumi";
-import { AzureHaPair, pairTags } from "../../components/index.js";
-import type { NodeId } from "../../runtime/config/index.js";
+import { AzureHaPair, pairTags, type NodeId } from "@ha-pair/pulumi";
 
 export type AzureImage = "debian" | "bigip";
 
