@@ -6,6 +6,7 @@ import { AzureHaPair, pairTags, type AzureHaPairArgs } from "../components/index
 import { AZURE_BLOB_DATA_ACTIONS, AZURE_REQUIRED_ACTIONS } from "../runtime/azure/required-actions.js";
 import { validateConfig } from "../runtime/config/index.js";
 import { MOCK_SUBSCRIPTION } from "./helpers/azure-mocks.js";
+import { AZ } from "./helpers/azure-stack-to-topology.js";
 import { PulumiMockHarness, resolve, type MockCloudOptions } from "./helpers/pulumi-mocks.js";
 
 const RG = `/subscriptions/${MOCK_SUBSCRIPTION}/resourceGroups/rg-edge`;
@@ -18,21 +19,21 @@ const SUBNET = (name: string) => `${net("virtualNetworks", "vnet-hub")}/subnets/
 const IPS: Record<string, Record<"a" | "b", string>> = { mgmt: { a: "10.0.0.4", b: "10.0.0.5" }, external: { a: "10.0.1.4", b: "10.0.1.5" }, internal: { a: "10.0.2.4", b: "10.0.2.5" } };
 
 const T = {
-  role: "azure-native:authorization:RoleDefinition",
-  assignment: "azure-native:authorization:RoleAssignment",
-  identity: "azure-native:managedidentity:UserAssignedIdentity",
-  account: "azure-native:storage:StorageAccount",
-  blobService: "azure-native:storage:BlobServiceProperties",
-  container: "azure-native:storage:BlobContainer",
-  endpoint: "azure-native:network:PrivateEndpoint",
-  zone: "azure-native:privatedns:PrivateZone",
-  zoneLink: "azure-native:privatedns:VirtualNetworkLink",
-  zoneGroup: "azure-native:network:PrivateDnsZoneGroup",
-  rule: "azure-native:network:SecurityRule",
-  nic: "azure-native:network:NetworkInterface",
-  tags: "pulumi-nodejs:dynamic/ha-pair:AzureTagsMerge",
-  forwarding: "pulumi-nodejs:dynamic/ha-pair:AzureIpForwardingOn",
-  upload: "pulumi-nodejs:dynamic/ha-pair:AzureBlobUpload",
+  role: AZ.role,
+  assignment: AZ.assignment,
+  identity: AZ.identity,
+  account: AZ.account,
+  blobService: AZ.blobService,
+  container: AZ.container,
+  endpoint: AZ.endpoint,
+  zone: AZ.zone,
+  zoneLink: AZ.zoneLink,
+  zoneGroup: AZ.zoneGroup,
+  rule: AZ.rule,
+  nic: AZ.nic,
+  tags: AZ.tagsMerge,
+  forwarding: AZ.forwarding,
+  upload: AZ.upload,
 } as const;
 
 /** A brownfield pair: everything exists and is given by ID. */

@@ -54,6 +54,11 @@ export interface AzureHaPairNodeArgs {
   interfaces: Record<string, AzureHaPairInterfaceArgs>;
 }
 
+export interface AzureHaPairNodesArgs {
+  a: AzureHaPairNodeArgs;
+  b: AzureHaPairNodeArgs;
+}
+
 /** A secondary ipConfiguration that moves to the active node's NIC of `role` (opt-in: NIC updates take a minute or more). */
 export interface AzureHaPairIpConfigurationArgs {
   /** The ipConfiguration's name, the same on whichever NIC holds it. */
@@ -92,7 +97,12 @@ export interface AzureHaPairNetworkArgs {
 /** Whose identity the role is assigned to. Default: a user-assigned identity the component creates (attach it to both VMs). */
 export interface AzureHaPairIdentityArgs {
   /** The VMs' system-assigned identities (their principal IDs): each gets the assignments. */
-  systemAssignedPrincipalIds?: { a: pulumi.Input<string>; b: pulumi.Input<string> };
+  systemAssignedPrincipalIds?: AzureHaPairPrincipalIdsArgs;
+}
+
+export interface AzureHaPairPrincipalIdsArgs {
+  a: pulumi.Input<string>;
+  b: pulumi.Input<string>;
 }
 
 export interface AzureHaPairAgentArgs {
@@ -110,7 +120,7 @@ export interface AzureHaPairArgs {
   location: pulumi.Input<string>;
   /** Default: the azure-native provider's subscription. */
   subscriptionId?: pulumi.Input<string>;
-  nodes: { a: AzureHaPairNodeArgs; b: AzureHaPairNodeArgs };
+  nodes: AzureHaPairNodesArgs;
   ipConfigurations?: AzureHaPairIpConfigurationArgs[];
   routes?: AzureHaPairRouteArgs[];
   network: AzureHaPairNetworkArgs;
@@ -162,14 +172,25 @@ function argProblems(args: AzureHaPairArgs): string[] {
   return problems;
 }
 
+/** What a check sees for a nested arg that is itself an unknown output at preview: it cannot judge it then. */
+export const UNKNOWN_AT_PREVIEW = "(unknown at preview)";
+
 /**
  * An output of a resource of this program as its args declare it. At preview the engine knows an
  * output only when its arg was given, so "unknown" there means not set (a check on the output
- * itself would silently not run at preview): the checks see undefined and say what to set.
+ * itself would silently not run at preview): the checks see undefined and say what to set. A
+ * nested value that is unknown (a subnet ID inside ipConfigurations) reads as UNKNOWN_AT_PREVIEW,
+ * so the rest of the arg is still checked.
  */
 function asDeclared<T>(output: pulumi.Output<T>): pulumi.Output<T | undefined> {
-  const impl = output as unknown as { isKnown: Promise<boolean>; promise(): Promise<T> };
-  return pulumi.output(impl.isKnown.then(async (known) => (known ? impl.promise() : undefined))) as pulumi.Output<T | undefined>;
+  const impl = output as unknown as { promise(withUnknowns?: boolean): Promise<T> };
+  const known = (value: unknown): unknown => {
+    if (pulumi.isUnknown(value)) return UNKNOWN_AT_PREVIEW;
+    if (Array.isArray(value)) return value.map(known);
+    if (value !== null && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, known(v)]));
+    return value;
+  };
+  return pulumi.output(impl.promise(true).then((value) => (value === undefined || pulumi.isUnknown(value) ? undefined : (known(value) as T)))) as pulumi.Output<T | undefined>;
 }
 
 type Ip = { privateIPAddress?: string; primary?: boolean; subnet?: { id?: string } };
@@ -238,8 +259,9 @@ export class AzureHaPair extends pulumi.ComponentResource {
           const own = nic.networkInterface;
           id = own.id;
           const primary = asDeclared(own.ipConfigurations).apply((c) => primaryIpConfig(c as Ip[] | undefined));
-          privateIp = nic.privateIp !== undefined ? pulumi.output(nic.privateIp) : primary.apply((c) => c?.privateIPAddress);
-          subnetId = nic.subnetId !== undefined ? pulumi.output(nic.subnetId) : primary.apply((c) => c?.subnet?.id);
+          privateIp = nic.privateIp !== undefined ? pulumi.output(nic.privateIp) : primary.apply((c) => (c?.privateIPAddress === UNKNOWN_AT_PREVIEW ? undefined : c?.privateIPAddress));
+          // The subnet's ID is unknown at preview when the subnet is new: the real value comes from the NIC's output.
+          subnetId = nic.subnetId !== undefined ? pulumi.output(nic.subnetId) : own.ipConfigurations.apply((c) => primaryIpConfig(c as Ip[] | undefined)?.subnet?.id);
           // Its args are known at preview (tags, enableIPForwarding, ipConfigurations): the checks run there.
           checks.push(
             pulumi.all([asDeclared(own.tags), asDeclared(own.enableIPForwarding), privateIp]).apply(([tags, forwarding, ip]) => {

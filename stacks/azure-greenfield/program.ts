@@ -108,7 +108,8 @@ export function createAzureGreenfield(config: AzureGreenfieldConfig, opts: pulum
   const tags = { "ha-pair:stack": label };
   const client = authorization.getClientConfigOutput(opts);
 
-  const rg = new resources.ResourceGroup(`${name}-rg`, { resourceGroupName: config.resourceGroupName ?? `rg-ha-${label}`, location, tags }, opts);
+  const rgLiteral = config.resourceGroupName ?? `rg-ha-${label}`;
+  const rg = new resources.ResourceGroup(`${name}-rg`, { resourceGroupName: rgLiteral, location, tags }, opts);
   const rgName = rg.name;
   const mgmtNsg = new network.NetworkSecurityGroup(`${name}-mgmt-nsg`, { resourceGroupName: rgName, location, networkSecurityGroupName: `nsg-${label}-mgmt`, tags }, opts);
   const vnet = new network.VirtualNetwork(`${name}-vnet`, { resourceGroupName: rgName, location, virtualNetworkName: `vnet-${label}`, addressSpace: { addressPrefixes: [LAYOUT.vnet] }, tags }, opts);
@@ -179,7 +180,8 @@ export function createAzureGreenfield(config: AzureGreenfieldConfig, opts: pulum
     name,
     {
       label,
-      resourceGroupName: rgName,
+      // The literal name (the group's `name` output is unknown at preview), so the role's scopes are known there.
+      resourceGroupName: rgLiteral,
       location,
       nodes: {
         a: { vmId: vmId("a"), interfaces: { mgmt: { networkInterface: nics.a.mgmt }, external: { networkInterface: nics.a.external }, internal: { networkInterface: nics.a.internal } } },
@@ -197,7 +199,7 @@ export function createAzureGreenfield(config: AzureGreenfieldConfig, opts: pulum
       deployerPrincipalId: client.objectId,
       tags,
     },
-    opts,
+    { ...opts, dependsOn: [rg] },
   );
 
   const vms = {} as Record<NodeId, compute.VirtualMachine>;
