@@ -14,6 +14,7 @@ import { join } from "node:path";
 import type { AzureAgentConfig, NodeId } from "../runtime/config/types.js";
 import { createAzureProvider } from "../runtime/azure/index.js";
 import { prepareFailover, runFailover, type FailoverReport } from "../runtime/core/executor.js";
+import { deadlineSignal } from "../runtime/core/deadline.js";
 import { CallRecorder } from "../runtime/core/recorder.js";
 import { exampleAzureTopology, REALISTIC_LRO, startAzureSim, type AzureSim } from "../sim/azure/index.js";
 
@@ -56,7 +57,7 @@ async function agentOn(sim: AzureSim, node: NodeId, config: AzureAgentConfig) {
   process.env.AZURE_CLIENT_ID = sim.clientIds[node];
   const recorder = new CallRecorder();
   const provider = createAzureProvider(config, { onCall: recorder.record });
-  await provider.observe(AbortSignal.timeout(30_000));
+  await provider.observe(deadlineSignal(30_000));
   return { recorder, provider };
 }
 

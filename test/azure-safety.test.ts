@@ -116,3 +116,29 @@ describe("Azure failover under adversaries", () => {
     expect(report.converged).toBe(true);
   });
 });
+
+describe("Azure failover when another writer cancels our route-table update", () => {
+  it("a later PUT of the same table cancels ours (Canceled): the agent re-reads and converges", async () => {
+    sim = await startFastAzureSim({ lro: { routeTableMs: 1_000, networkInterfaceMs: 60_000 }, lroScale: 1 });
+    const s = sim;
+    const table = s.agentConfig().routes![0]!.routeTableId;
+    let cancelled = false;
+    s.onAnswered((call) => {
+      if (!cancelled && call.method === "PUT" && call.path === table && call.status === 200) {
+        cancelled = true;
+        // Another tool writes the table back as it now reads: our operation ends Canceled.
+        setTimeout(() => {
+          const current = s.world.get(table);
+          s.world.put(table, current, undefined);
+        }, 30);
+      }
+    });
+    const b = await azureAgentOn(s, "b");
+    const report = await failover(b.config, "b", b.provider, { recorder: b.recorder });
+    expect(cancelled).toBe(true);
+    expect(report.error).toBeUndefined();
+    expect(report).toMatchObject({ outcome: "converged", activeNode: "b" });
+    expect(report.operations.find((o) => o.target === table)?.attempts).toBeGreaterThanOrEqual(2);
+    expect(await azureHolder(s)).toBe("b");
+  });
+});

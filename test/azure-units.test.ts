@@ -140,9 +140,44 @@ describe("the Azure branch of the config", () => {
     ["a route listed twice", (c: AzureAgentConfig) => c.routes![0]!.addressPrefixes.push("0.0.0.0/0"), "/routes/0/addressPrefixes", "list each once"],
     ["a NIC ID that is not one", (c: AzureAgentConfig) => (c.nodes.a.interfaces.external!.id = "eni-0123456789abcdef0"), "/nodes/a/interfaces/external/id", "network interface resource ID"],
     ["an AWS field in an Azure config", (c: AzureAgentConfig) => ((c as unknown as Record<string, unknown>).region = "westeurope"), "/region", "not a known property"],
+    ["ARM over plain http off this machine", (c: AzureAgentConfig) => (c.endpoints = { arm: "http://management.example.net" }), "/endpoints/arm", "must be https"],
     ["an S3 state store", (c: AzureAgentConfig) => ((c as unknown as Record<string, unknown>).stateStore = { type: "s3", bucket: "b", key: "k" }), "/stateStore", "azureBlob"],
   ])("%s is an error at its JSON path", (_name, mutate, path, text) => {
     const found = errors(mutate);
     expect(found.some((e) => e.path.startsWith(path) && e.message.includes(text)), JSON.stringify(found)).toBe(true);
+  });
+});
+
+describe("the ARM retry loop", () => {
+  const failure = (status: number, code: string, retryAfter?: string) => ({
+    statusCode: status,
+    response: { headers: { get: (name: string) => (name === "retry-after" ? retryAfter : undefined) }, bodyAsText: JSON.stringify({ error: { code, message: code } }) },
+  });
+  const context = { action: "update route table", resource: "/subscriptions/s/resourceGroups/r/providers/Microsoft.Network/routeTables/t" };
+
+  it("waits at least the Retry-After of a 429, then succeeds", async () => {
+    const { withArmRetries } = await import("../runtime/azure/retry.js");
+    let n = 0;
+    const started = performance.now();
+    const result = await withArmRetries(context, AbortSignal.timeout(10_000), async () => {
+      n += 1;
+      if (n === 1) throw failure(429, "RetryableErrorDueToAnotherOperation", "1");
+      return "done";
+    }, { random: () => 0 });
+    expect(result).toEqual({ value: "done", attempts: 2 });
+    expect(performance.now() - started).toBeGreaterThanOrEqual(990);
+  });
+
+  it("a permanent error stops at once; the deadline ends transient retries with DeadlineExceeded", async () => {
+    const { withArmRetries } = await import("../runtime/azure/retry.js");
+    let n = 0;
+    await expect(withArmRetries(context, AbortSignal.timeout(10_000), async () => {
+      n += 1;
+      throw failure(403, "AuthorizationFailed");
+    })).rejects.toMatchObject({ code: "AuthorizationFailed", errorClass: "permanent" });
+    expect(n).toBe(1);
+    await expect(withArmRetries(context, AbortSignal.timeout(300), async () => {
+      throw failure(409, "AnotherOperationInProgress", "10");
+    })).rejects.toMatchObject({ code: "DeadlineExceeded", errorClass: "deadline" });
   });
 });

@@ -5,6 +5,7 @@ import { renderCall, renderFailoverSummary, renderPicture } from "../runtime/cli
 import { inspectPair } from "../runtime/core/desired.js";
 import { failover, type FailoverReport } from "../runtime/core/executor.js";
 import type { CloudProvider } from "../runtime/core/provider.js";
+import { deadlineSignal } from "../runtime/core/deadline.js";
 import { CallRecorder } from "../runtime/core/recorder.js";
 
 /**
@@ -20,7 +21,7 @@ export async function rehearse(
 ): Promise<{ there: FailoverReport; back: FailoverReport }> {
   const show = async (title: string, node: NodeId) => {
     const provider = providerOn(node, new CallRecorder());
-    const observed = await provider.observe(AbortSignal.timeout(30_000));
+    const observed = await provider.observe(deadlineSignal(30_000));
     out.line("");
     out.line(bold(`── ${title} ──`));
     for (const line of renderPicture(config, inspectPair(config, observed))) out.line(line);

@@ -3,7 +3,7 @@ import type { AgentConfig, NodeId } from "../config/types.js";
 import { NODE_IDS } from "../config/types.js";
 import { loadConfigFile } from "../config/validate.js";
 import { createAwsProvider } from "../aws/index.js";
-import { createAzureProvider } from "../azure/index.js";
+import { lazyAzureProvider } from "./lazy-azure.js";
 import type { CloudProvider, NodeIdentity } from "../core/provider.js";
 import { CallRecorder } from "../core/recorder.js";
 import { UsageError } from "./errors.js";
@@ -36,7 +36,7 @@ function createProvider(config: AgentConfig, recorder: CallRecorder): CloudProvi
     case "aws":
       return createAwsProvider(config, { onCall: recorder.record });
     case "azure":
-      return createAzureProvider(config, { onCall: recorder.record });
+      return lazyAzureProvider(config, { onCall: recorder.record });
   }
 }
 

@@ -91,6 +91,17 @@ export function azureSemanticErrors(config: Obj, ok: PathOk, add: Add): void {
     });
   }
 
+  // A bearer token goes to ARM and to the Blob service: never in clear text off the machine.
+  const endpoints = ok("/endpoints") ? asObj(config.endpoints) : undefined;
+  for (const name of ["arm", "blob"] as const) {
+    const url = ok(`/endpoints/${name}`) ? asString(endpoints?.[name]) : undefined;
+    if (url === undefined) continue;
+    const parsed = parseUrl(url);
+    if (parsed?.protocol === "http:" && !isLoopbackHostname(parsed.hostname)) {
+      add(`/endpoints/${name}`, `${url} is plain http to a host that is not this machine: the agent sends a bearer token there, so it must be https (http is accepted only for a loopback address, e.g. the simulator on 127.0.0.1)`);
+    }
+  }
+
   const routeAt = new Map<string, string>();
   if (ok("/routes")) {
     asArray(config.routes).forEach((item, r) => {
@@ -113,5 +124,19 @@ export function azureSemanticErrors(config: Obj, ok: PathOk, add: Add): void {
         else routeAt.set(key, path);
       });
     });
+  }
+}
+
+/** 127.0.0.0/8, ::1, localhost (the same rule the agent's bearer-token policy applies). */
+function isLoopbackHostname(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, "").toLowerCase();
+  return host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+function parseUrl(url: string): URL | undefined {
+  try {
+    return new URL(url);
+  } catch {
+    return undefined; // the schema's endpoint-url format reports it
   }
 }

@@ -5,6 +5,7 @@
  * with bearer-token authentication, RBAC, the write bucket and seeded faults in front.
  */
 import { randomUUID } from "node:crypto";
+import { setMaxListeners } from "node:events";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import type { AzureFaults } from "./faults.js";
@@ -73,6 +74,8 @@ export async function startArmServer(options: ArmServerOptions): Promise<ArmServ
   const buckets = new Map<string, Bucket>();
   const sockets = new Set<Socket>();
   const stopping = new AbortController();
+  // Every request in flight waits on it (latency, held requests): many at once by design.
+  setMaxListeners(0, stopping.signal);
   let base = "";
 
   const handle = async (req: IncomingMessage, res: ServerResponse, body: string): Promise<{ status: number; code?: string; principalId?: string }> => {
@@ -235,12 +238,17 @@ function authorizeLinked(world: AzureWorld, nicId: string, body: Json, authorize
   for (const publicIp of after.publicIps) if (!before.publicIps.has(publicIp)) authorize("Microsoft.Network/publicIPAddresses/join/action", publicIp);
 }
 
+/** Injected latency that the sim's stop cuts short; the listener goes when the wait ends. */
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener("abort", () => {
+    const onAbort = () => {
       clearTimeout(timer);
       resolve();
-    }, { once: true });
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener("abort", onAbort, { once: true });
   });
 }

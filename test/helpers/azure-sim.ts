@@ -1,6 +1,7 @@
 import type { AzureAgentConfig, NodeId } from "../../runtime/config/types.js";
 import { createAzureProvider, type AzureProvider } from "../../runtime/azure/index.js";
 import { inspectPair } from "../../runtime/core/desired.js";
+import { deadlineSignal } from "../../runtime/core/deadline.js";
 import { CallRecorder } from "../../runtime/core/recorder.js";
 import { startAzureSim, type AzureSim, type AzureSimOptions } from "../../sim/azure/index.js";
 
@@ -22,7 +23,7 @@ export async function azureAgentOn(sim: AzureSim, node: NodeId, config: AzureAge
   process.env.AZURE_CLIENT_ID = sim.clientIds[node];
   const recorder = new CallRecorder();
   const provider = createAzureProvider(config, { onCall: recorder.record });
-  await provider.observe(AbortSignal.timeout(10_000));
+  await provider.observe(deadlineSignal(10_000));
   recorder.calls.length = 0;
   return { provider, recorder, config };
 }
@@ -30,5 +31,5 @@ export async function azureAgentOn(sim: AzureSim, node: NodeId, config: AzureAge
 /** Which node holds the pair according to the simulator's own state (read as node a). */
 export async function azureHolder(sim: AzureSim, config: AzureAgentConfig = sim.agentConfig()): Promise<string> {
   const { provider } = await azureAgentOn(sim, "a", config);
-  return inspectPair(config, await provider.observe(AbortSignal.timeout(10_000))).activeNode;
+  return inspectPair(config, await provider.observe(deadlineSignal(10_000))).activeNode;
 }
