@@ -48,6 +48,16 @@ describe("the installed @ha-pair/pulumi as a source-based plugin", () => {
     expect(schema.types["ha-pair:index:AwsHaPairInterfaceArgs"].properties.networkInterface.$ref).toMatch(/\/aws\/v7\.\d+\.\d+\/schema\.json#\/resources\/aws:ec2%2FnetworkInterface:NetworkInterface$/);
   }, 240_000);
 
+  it("GetSchema: AzureHaPair as ha-pair:index:AzureHaPair, its inputs and outputs, same-program resources as azure-native references", async () => {
+    const schema = await plugin.getSchema();
+    const pair = schema.resources["ha-pair:index:AzureHaPair"];
+    expect(pair.isComponent).toBe(true);
+    expect(pair.requiredInputs).toEqual(expect.arrayContaining(["label", "nodes", "network", "resourceGroupName", "location"]));
+    expect(Object.keys(pair.inputProperties)).toEqual(expect.arrayContaining(["routes", "ipConfigurations", "identity", "storage", "deployerPrincipalId"]));
+    expect(Object.keys(pair.properties)).toEqual(expect.arrayContaining(["agentConfig", "cfeDeclaration", "roleDefinitionId", "identityId", "storageAccountName", "containerName", "privateEndpointId"]));
+    expect(schema.types["ha-pair:index:AzureHaPairInterfaceArgs"].properties.networkInterface.$ref).toMatch(/\/azure-native\/v3\.\d+\.\d+\/schema\.json#\/resources\/azure-native:network:NetworkInterface$/);
+  }, 240_000);
+
   it("Construct: AwsHaPair registers its children with the engine and its outputs come back", async () => {
     const result = await plugin.construct({ type: "ha-pair:index:AwsHaPair", name: "edge", inputs: existingPairArgs(), monitorEndpoint: engine.address });
     expect(result.urn).toBe("urn:pulumi:stack::project::ha-pair:index:AwsHaPair::edge");

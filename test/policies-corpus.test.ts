@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from "vitest";
 import type { PolicyPackConfig } from "@pulumi/policy";
+import { AZURE_AGENT_ACTIONS, AZURE_AGENT_DATA_ACTIONS } from "../policies/lib/azure-actions.js";
 import { policies } from "../policies/policies.js";
 import { runPolicies, type ResourceSpec } from "../policies/testing/harness.js";
 import { ACCOUNT, AWS_NIC_IDS, AZURE_ROLE_ID, AZURE_SCOPE, BUCKET, LABEL_KEY, NIC_MAP_KEY, REGION, awsBucketPolicy, awsPair, azurePair, change, without, withStatements } from "./helpers/policy-harness.js";
@@ -39,7 +40,8 @@ const attach = (name: string, instance: string, nicName: string, deviceIndex = 3
 });
 const agentPolicy = (doc: string) => (specs: ResourceSpec[]) => change(specs, "edge-agent-policy", { policy: doc });
 const roleDef = (permissions: object[], extra: Record<string, unknown> = {}) => (specs: ResourceSpec[]) => change(specs, "hub-role", { permissions, ...extra });
-const AGENT = { actions: ["Microsoft.Network/networkInterfaces/read", "Microsoft.Network/networkInterfaces/write"], dataActions: [] as string[] };
+// The agent's own operations (the runtime's lists), so each variant below changes one thing only.
+const AGENT = { actions: [...AZURE_AGENT_ACTIONS], dataActions: [...AZURE_AGENT_DATA_ACTIONS] };
 const OWNER = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635";
 const CONTRIBUTOR = "b24988ac-6180-42a0-ab88-20f7382dd24c";
 const builtIn = (guid: string) => `${AZURE_SCOPE.subscription}/providers/Microsoft.Authorization/roleDefinitions/${guid}`;
@@ -163,9 +165,9 @@ const VARIANTS: Variant[] = [
     kind: "resource",
   },
   // ---------------- azure-least-privilege
-  { name: "Azure role with every action", specs: () => roleDef([{ actions: ["*"] }])(azurePair()), policy: "azure-least-privilege", resource: "hub-role", says: ['allows every operation ("*" in actions)'], fix: "list only the agent's actions: Microsoft.Network/networkInterfaces/read" },
-  { name: "Azure role with a provider-wide wildcard", specs: () => roleDef([{ actions: ["Microsoft.Network/*"] }])(azurePair()), policy: "azure-least-privilege", resource: "hub-role", says: ["allows every operation of a provider (Microsoft.Network/* in actions)"], fix: "list only the agent's actions" },
-  { name: "Azure role whose wildcard expands beyond the agent's", specs: () => roleDef([{ ...AGENT, actions: ["Microsoft.Network/networkInterfaces/*"] }])(azurePair()), policy: "azure-least-privilege", resource: "hub-role", says: ["allows actions the agent never uses", "Microsoft.Network/networkInterfaces/delete"], fix: "allowedExtraActions" },
+  { name: "Azure role with every action", specs: () => roleDef([{ ...AGENT, actions: ["*"] }])(azurePair()), policy: "azure-least-privilege", resource: "hub-role", says: ['allows every operation ("*" in actions)'], fix: "list only the agent's actions: Microsoft.Authorization/permissions/read, Microsoft.Network/networkInterfaces/read" },
+  { name: "Azure role with a provider-wide wildcard", specs: () => roleDef([{ ...AGENT, actions: ["Microsoft.Network/*", "Microsoft.Authorization/permissions/read"] }])(azurePair()), policy: "azure-least-privilege", resource: "hub-role", says: ["allows every operation of a provider (Microsoft.Network/* in actions)"], fix: "list only the agent's actions" },
+  { name: "Azure role whose wildcard expands beyond the agent's", specs: () => roleDef([{ ...AGENT, actions: [...AGENT.actions.filter((a) => !a.startsWith("Microsoft.Network/networkInterfaces/")), "Microsoft.Network/networkInterfaces/*"] }])(azurePair()), policy: "azure-least-privilege", resource: "hub-role", says: ["allows actions the agent never uses", "Microsoft.Network/networkInterfaces/delete"], fix: "allowedExtraActions" },
   {
     name: "Azure role with blob data actions beyond read/write",
     specs: () => roleDef([{ actions: AGENT.actions, dataActions: ["Microsoft.Storage/storageAccounts/blobServices/containers/blobs/*"] }])(azurePair()),
@@ -185,8 +187,32 @@ const VARIANTS: Variant[] = [
     says: ["gives the pair's identity the built-in Contributor role"],
     fix: "assign a custom role",
   },
+  {
+    name: "Azure role missing the route table write (from the runtime's list)",
+    specs: () => roleDef([{ ...AGENT, actions: AGENT.actions.filter((a) => a !== "Microsoft.Network/routeTables/write") }])(azurePair()),
+    policy: "azure-least-privilege",
+    resource: "hub-role",
+    says: ["lack operations the agent needs: Microsoft.Network/routeTables/write"],
+    fix: "runtime/azure/required-actions.ts",
+  },
+  {
+    name: "Azure blob data actions assigned on the whole storage account",
+    specs: () => change(azurePair(), "hub-assignment-state", { scope: "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/hub-rg/providers/Microsoft.Storage/storageAccounts/hubstate" }),
+    policy: "azure-least-privilege",
+    resource: "hub-assignment-state",
+    says: ["gives blob data actions at", "above the state container"],
+    fix: "on the state container only",
+  },
   { name: "Azure assignment at subscription scope", specs: () => change(azurePair(), "hub-assignment", { scope: AZURE_SCOPE.subscription }), policy: "azure-least-privilege", resource: "hub-assignment", says: ["is made at a whole subscription"], fix: "assign the role on the pair's resource group" },
   // ---------------- state-storage
+  {
+    name: "Azure state account without versioning or soft delete",
+    specs: () => change(azurePair(), "hub-blob-service", { isVersioningEnabled: false, deleteRetentionPolicy: { enabled: false } }),
+    policy: "state-storage",
+    resource: "hubstate",
+    says: ["keeps neither blob versions nor deleted blobs"],
+    fix: "isVersioningEnabled: true",
+  },
   { name: "no public access block", specs: () => without(awsPair(), "edge-state-pab"), policy: "state-storage", resource: "edge-state", says: ["has no public access block"], fix: "add aws.s3.BucketPublicAccessBlock" },
   { name: "one public access block off", specs: () => change(awsPair(), "edge-state-pab", { restrictPublicBuckets: false }), policy: "state-storage", resource: "edge-state-pab", says: ["restrictPublicBuckets not true"], fix: "set restrictPublicBuckets: true", kind: "resource" },
   { name: "no default encryption", specs: () => without(awsPair(), "edge-state-sse"), policy: "state-storage", resource: "edge-state", says: ["has no default encryption configured"], fix: "aws.s3.BucketServerSideEncryptionConfiguration" },

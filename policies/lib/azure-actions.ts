@@ -1,34 +1,33 @@
 /**
- * What the Azure agent needs, and the Azure operation names the pack expands wildcards against.
- *
- * The Azure agent is not written yet: this list is the pack's own until it exports one
- * (runtime/azure/required-actions.ts, like runtime/aws/required-actions.ts), which will
- * replace AZURE_AGENT_ACTIONS / AZURE_AGENT_DATA_ACTIONS here.
+ * What the Azure agent needs comes from the runtime (runtime/azure/required-actions.ts, built
+ * into the pack): a new call in the agent is allowed here without touching the pack. This module
+ * holds only the Azure operation names the pack expands wildcards against, and the built-in roles
+ * never to assign.
  */
+import { AZURE_BLOB_DATA_ACTIONS, AZURE_OPERATION_ACTIONS, AZURE_REQUIRED_ACTIONS } from "../../runtime/azure/required-actions.js";
 
-/** Control-plane actions of the agent's custom role. */
-export const AZURE_AGENT_ACTIONS: readonly string[] = [
-  // Failover moves ipconfigs: read the NIC, PUT it back whole (conditional on its etag).
-  "Microsoft.Network/networkInterfaces/read",
-  "Microsoft.Network/networkInterfaces/write",
-  // A NIC PUT re-links the NIC's subnet, NSG and public IPs: ARM checks join on each of them.
-  "Microsoft.Network/virtualNetworks/subnets/join/action",
-  "Microsoft.Network/networkSecurityGroups/join/action",
-  "Microsoft.Network/publicIPAddresses/join/action",
-  // Route next hops follow the active node.
-  "Microsoft.Network/routeTables/read",
-  "Microsoft.Network/routeTables/write",
-  "Microsoft.Network/routeTables/routes/read",
-  "Microsoft.Network/routeTables/routes/write",
-];
+/** Control-plane actions of the agent's custom role (the runtime's list). */
+export const AZURE_AGENT_ACTIONS: readonly string[] = AZURE_REQUIRED_ACTIONS;
 
-/** Data-plane actions on the state container (Entra ID auth to Blob storage). */
-export const AZURE_AGENT_DATA_ACTIONS: readonly string[] = [
-  "Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read",
-  "Microsoft.Storage/storageAccounts/blobServices/containers/blobs/write",
-  // `ha-pair reset` removes the state object (the AWS agent's s3:DeleteObject).
-  "Microsoft.Storage/storageAccounts/blobServices/containers/blobs/delete",
-];
+/** Data-plane actions on the state container (the runtime's list). */
+export const AZURE_AGENT_DATA_ACTIONS: readonly string[] = AZURE_BLOB_DATA_ACTIONS;
+
+/**
+ * What any pair's role must hold, by what the pair moves: the permission check and the state
+ * blob always; the route table actions when the pair has route tables; the public IP join when a
+ * public IP moves. (NIC actions only when ipConfigs move, which the pack cannot see: not required.)
+ */
+export function requiredAzureActions(has: { routeTables: boolean; publicIps: boolean }): { actions: string[]; dataActions: string[] } {
+  return {
+    actions: [
+      ...AZURE_REQUIRED_ACTIONS.filter((a) => a.startsWith("Microsoft.Authorization/")),
+      ...(has.routeTables ? AZURE_OPERATION_ACTIONS.UpdateRouteTable : []),
+      ...(has.publicIps ? ["Microsoft.Network/publicIPAddresses/join/action"] : []),
+    ],
+    // `reset` (delete) is an operator's command: not required for failover.
+    dataActions: AZURE_BLOB_DATA_ACTIONS.filter((a) => !a.endsWith("/delete")),
+  };
+}
 
 const ops = (prefix: string, names: string) =>
   names
@@ -47,7 +46,7 @@ export const AZURE_ACTION_CATALOG: readonly string[] = [
   ...ops("Microsoft.Network/locations", "operations/read operationResults/read"),
   ...ops("Microsoft.Compute/virtualMachines", "read write delete start/action powerOff/action restart/action deallocate/action runCommand/action"),
   ...ops("Microsoft.Storage/storageAccounts", "read write delete listKeys/action regenerateKey/action listAccountSas/action blobServices/read blobServices/containers/read blobServices/containers/write blobServices/containers/delete"),
-  ...ops("Microsoft.Authorization", "roleAssignments/read roleAssignments/write roleAssignments/delete roleDefinitions/read roleDefinitions/write roleDefinitions/delete"),
+  ...ops("Microsoft.Authorization", "permissions/read roleAssignments/read roleAssignments/write roleAssignments/delete roleDefinitions/read roleDefinitions/write roleDefinitions/delete"),
   ...ops("Microsoft.Resources", "subscriptions/resourceGroups/read subscriptions/resourceGroups/write deployments/write"),
   ...ops("Microsoft.ManagedIdentity/userAssignedIdentities", "read write delete assign/action"),
 ];

@@ -107,6 +107,8 @@ export function identifiers(res: Res): string[] {
   if (AWS.buckets.includes(res.type as (typeof AWS.buckets)[number])) keys.push("bucket");
   if (res.type.startsWith("aws:iam/")) keys.push("name");
   if (res.type === AZURE.userAssignedIdentity || res.type === AZURE.virtualMachine) keys.push("principalId");
+  // A storage account's children (blob service, containers) name it by its account name.
+  if (res.type === AZURE.storageAccount) keys.push("name", "accountName");
   return keys.map((k) => asString(res.props[k])).filter((v): v is string => v !== undefined);
 }
 

@@ -48,6 +48,7 @@ export const AZURE = {
   route: "azure-native:network:Route",
   privateEndpoint: "azure-native:network:PrivateEndpoint",
   storageAccount: "azure-native:storage:StorageAccount",
+  blobServiceProperties: "azure-native:storage:BlobServiceProperties",
   virtualMachine: "azure-native:compute:VirtualMachine",
   roleDefinition: "azure-native:authorization:RoleDefinition",
   roleAssignment: "azure-native:authorization:RoleAssignment",

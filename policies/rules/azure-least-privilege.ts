@@ -12,7 +12,7 @@
  * assignments refer to.
  */
 import type { StackValidationPolicy } from "@pulumi/policy";
-import { AZURE_ACTION_CATALOG, AZURE_AGENT_ACTIONS, AZURE_AGENT_DATA_ACTIONS, AZURE_DATA_ACTION_CATALOG, BUILT_IN_ROLES } from "../lib/azure-actions.js";
+import { AZURE_ACTION_CATALOG, AZURE_AGENT_ACTIONS, AZURE_AGENT_DATA_ACTIONS, AZURE_DATA_ACTION_CATALOG, BUILT_IN_ROLES, requiredAzureActions } from "../lib/azure-actions.js";
 import { DEFAULT_LABEL_KEY, LABEL_KEY_SCHEMA, STRING_LIST, withDefaults } from "../lib/config.js";
 import { expandAction, isServiceWide } from "../lib/iam.js";
 import { StackModel, findPairs, membersOfKind, nodeOf, pairName, type Pair, type Res } from "../lib/model.js";
@@ -63,9 +63,12 @@ export const azureLeastPrivilege: StackValidationPolicy = {
       const definitions = new Set([...pair.members].filter((r) => r.type === AZURE.roleDefinition));
       for (const assignment of assignments) {
         checkAssignment(assignment, pair, config, reporter);
-        for (const def of model.referenced(assignment, "roleDefinitionId", assignment.props.roleDefinitionId, AZURE.roleDefinition)) definitions.add(def);
+        const referenced = model.referenced(assignment, "roleDefinitionId", assignment.props.roleDefinitionId, AZURE.roleDefinition);
+        for (const def of referenced) definitions.add(def);
+        checkDataActionScope(assignment, referenced, pair, reporter);
       }
       for (const def of definitions) checkDefinition(def, pair, config, reporter);
+      checkMissing(pair, [...definitions], reporter);
     }
     reporter.finish();
   },
@@ -118,6 +121,62 @@ function checkAssignment(assignment: Res, pair: Pair, config: AzureLeastPrivileg
   else if (typeof scope === "string") {
     const problem = scopeProblem(scope);
     if (problem) reporter.violation(assignment, `${where} is made at ${problem} (${scope})`, "assign the role on the pair's resource group, or narrower (its NICs, route tables, state container)");
+  }
+}
+
+/** Scopes that hold blob containers: a subscription, a resource group, a storage account or its blob service. */
+const ABOVE_CONTAINERS = /^\/subscriptions\/[^/]+(\/resourceGroups\/[^/]+)?\/?$|\/providers\/Microsoft\.Storage\/storageAccounts\/[^/]+(\/blobServices\/default)?\/?$|^\/providers\/Microsoft\.Management\/managementGroups\/|^\/$/i;
+const CONTAINER_SCOPE = /\/providers\/Microsoft\.Storage\/storageAccounts\/[^/]+\/blobServices\/default\/containers\/[^/]+$/i;
+
+/** A role with data actions assigned above a container reaches every container (and blob) below its scope. */
+function checkDataActionScope(assignment: Res, definitions: Res[], pair: Pair, reporter: Reporter): void {
+  const scope = assignment.props.scope;
+  if (typeof scope !== "string" || CONTAINER_SCOPE.test(scope)) return;
+  // Data actions reach blobs only below their scope: a route table or a NIC holds none. A scope
+  // wider than a resource group is reported by checkAssignment already.
+  if (!ABOVE_CONTAINERS.test(scope) || scopeProblem(scope) !== undefined) return;
+  const withData = definitions.filter((def) => {
+    const permissions = asArray(def.props.permissions);
+    return permissions !== UNKNOWN && (permissions ?? []).some((p) => {
+      const data = asArray(get(p, "dataActions"));
+      return data !== UNKNOWN && (data ?? []).length > 0;
+    });
+  });
+  if (withData.length === 0) return;
+  reporter.violation(
+    assignment,
+    `Role assignment of ${pairName(pair)} gives blob data actions at ${scope}, above the state container: the agent could read and write every blob there`,
+    "assign the role holding the data actions on the state container only (/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Storage/storageAccounts/<account>/blobServices/default/containers/<container>)",
+  );
+}
+
+/** The agent's required operations that no role of the pair grants: its permission check (or its failover) would be refused. */
+function checkMissing(pair: Pair, definitions: Res[], reporter: Reporter): void {
+  if (definitions.length === 0) return;
+  const granted = { actions: [] as string[], dataActions: [] as string[] };
+  for (const def of definitions) {
+    const permissions = asArray(def.props.permissions);
+    if (permissions === UNKNOWN) return;
+    for (const p of permissions ?? []) {
+      for (const field of ["actions", "dataActions"] as const) {
+        const listed = asArray(get(p, field));
+        if (listed === UNKNOWN) return;
+        granted[field].push(...(listed ?? []).filter((x): x is string => typeof x === "string"));
+      }
+    }
+  }
+  const has = { routeTables: [...pair.members].some((r) => r.type === AZURE.routeTable), publicIps: [...pair.members].some((r) => r.type === AZURE.publicIp) };
+  const required = requiredAzureActions(has);
+  const missing = [
+    ...required.actions.filter((a) => !granted.actions.some((g) => globMatch(g, a))),
+    ...required.dataActions.filter((a) => !granted.dataActions.some((g) => globMatch(g, a))),
+  ];
+  if (missing.length > 0) {
+    reporter.violation(
+      definitions[0]!,
+      `The roles of ${pairName(pair)} lack operations the agent needs: ${missing.join(", ")}`,
+      `add them to the pair's custom role (the agent's list is runtime/azure/required-actions.ts); without them its permission check refuses the failover`,
+    );
   }
 }
 

@@ -56,6 +56,7 @@ export const stateStorage: PairPolicy = {
       for (const store of membersOfKind(pair, "state-store")) {
         if (store.type === AZURE.storageAccount) {
           if (!judgedOnItsOwn(store.urn, store.props, config.labelKey)) checkStorageAccount(store, `The state storage account of ${pairName(pair)}`, config, reporter);
+          checkAccountRecovery(model, store, `The state storage account of ${pairName(pair)}`, reporter);
         } else checkBucket(model, store, pair, reporter);
       }
     }
@@ -198,6 +199,20 @@ function checkStorageAccount(account: Holder, where: string, config: StateStorag
   check("minimumTlsVersion", (v) => v === "TLS1_2" || v === "TLS1_3", "accepts TLS versions older than 1.2", 'set minimumTlsVersion: "TLS1_2"');
   if (config.azureAuth === "entra") {
     check("allowSharedKeyAccess", (v) => v === false, "still accepts shared-key (account key and SAS) authorization although the agent uses Entra ID", "set allowSharedKeyAccess: false (or set state-storage's azureAuth to sharedKey if the agent uses the account key)");
+  }
+}
+
+/** Blob versioning or soft delete on the account's blob service, so an overwritten or deleted state blob can be recovered. */
+function checkAccountRecovery(model: StackModel, account: Res, where: string, reporter: Reporter): void {
+  const services = model.ofType(AZURE.blobServiceProperties).filter((res) => model.refersTo(res, "accountName", res.props.accountName, account));
+  const flags = services.flatMap((s) => [s.props.isVersioningEnabled, get(s.props, "deleteRetentionPolicy", "enabled")]);
+  if (flags.some(isUnknown)) reporter.notKnown(account, "blobServiceProperties");
+  else if (!flags.includes(true)) {
+    reporter.violation(
+      account,
+      `${where} keeps neither blob versions nor deleted blobs, so an overwritten or deleted state blob cannot be recovered`,
+      'add azure-native storage.BlobServiceProperties { accountName, blobServicesName: "default", isVersioningEnabled: true, deleteRetentionPolicy: { enabled: true, days: 7 } }',
+    );
   }
 }
 

@@ -64,6 +64,8 @@ export interface AzureSim {
   onAnswered(hook: ((call: ArmCallRecord) => void) | null): void;
   /** Replace the role assigned to a node's identity on the pair's resource group. */
   setRole(node: NodeId, role: RoleDefinition): void;
+  /** Replace every role assignment of a node's identity (each at its own scope: a resource, a group). */
+  setAssignments(node: NodeId, assignments: { scope: string; role: RoleDefinition }[]): void;
   agentConfig(): AzureAgentConfig;
   stop(): Promise<void>;
 }
@@ -132,6 +134,7 @@ export async function startAzureSim(options: AzureSimOptions = {}): Promise<Azur
         answered = hook;
       },
       setRole: (node, role) => roles.set(principals[node], [{ scope, role }]),
+      setAssignments: (node, assignments) => roles.set(principals[node], assignments),
       agentConfig: () => buildAzureAgentConfig(topology, { arm: arm.url, blob: blobEndpoint, imds: imdsServers.a.url }, AZURITE_ACCOUNT, options.agentTimeouts),
       stop: async () => {
         for (const stop of stops.reverse()) await stop().catch(() => undefined);

@@ -149,8 +149,9 @@ export function azurePair(): ResourceSpec[] {
     child({
       type: "azure-native:storage:StorageAccount",
       name: "hubstate",
-      props: { allowBlobPublicAccess: false, enableHttpsTrafficOnly: true, minimumTlsVersion: "TLS1_2", allowSharedKeyAccess: false, tags: label("hub") },
+      props: { accountName: "hubstate", allowBlobPublicAccess: false, enableHttpsTrafficOnly: true, minimumTlsVersion: "TLS1_2", allowSharedKeyAccess: false, tags: label("hub") },
     }),
+    child({ type: "azure-native:storage:BlobServiceProperties", name: "hub-blob-service", props: { accountName: "hubstate", blobServicesName: "default", isVersioningEnabled: true, deleteRetentionPolicy: { enabled: true, days: 7 } } }),
     child({ type: "azure-native:network:PrivateEndpoint", name: "hub-blob-pe", props: { tags: label("hub") } }),
     child({ type: "azure-native:managedidentity:UserAssignedIdentity", name: "hub-identity", props: { id: `${RG}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/hub-identity`, principalId: "principal-hub" } }),
     child({
@@ -163,7 +164,9 @@ export function azurePair(): ResourceSpec[] {
         assignableScopes: [RG],
       },
     }),
-    child({ type: "azure-native:authorization:RoleAssignment", name: "hub-assignment", props: { principalId: "principal-hub", roleDefinitionId: AZURE_ROLE_ID, scope: RG } }),
+    child({ type: "azure-native:authorization:RoleAssignment", name: "hub-assignment", props: { principalId: "principal-hub", roleDefinitionId: AZURE_ROLE_ID, scope: `${RG}/providers/Microsoft.Network/routeTables/hub-rt` } }),
+    // The role's data actions: on the state container only.
+    child({ type: "azure-native:authorization:RoleAssignment", name: "hub-assignment-state", props: { principalId: "principal-hub", roleDefinitionId: AZURE_ROLE_ID, scope: `${RG}/providers/Microsoft.Storage/storageAccounts/hubstate/blobServices/default/containers/ha-pair` } }),
   ];
 }
 

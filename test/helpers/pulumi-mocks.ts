@@ -16,6 +16,7 @@
 import { createHash } from "node:crypto";
 import { createRequire } from "node:module";
 import * as pulumi from "@pulumi/pulumi";
+import { azureClientConfig, azureCloudState, MOCK_SUBSCRIPTION } from "./azure-mocks.js";
 
 export const MOCK_ACCOUNT = "123456789012";
 export const MOCK_REGION = "us-east-1";
@@ -58,6 +59,8 @@ export interface InvokeRecord {
 export interface MockCloudOptions {
   region?: string;
   accountId?: string;
+  /** The Azure subscription of azure-native resources (default MOCK_SUBSCRIPTION). */
+  subscriptionId?: string;
   /** Run as `pulumi preview` (unknown IDs and computed outputs) or as `pulumi up` (the default). */
   preview?: boolean;
   /** Collect the program's warnings (pulumi.log.warn) in `warnings` instead of printing them; finish() restores the console. */
@@ -338,6 +341,10 @@ export class PulumiMockHarness {
   private cloudStateAfterCreate(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Record<string, any> } {
     const inputs = { ...args.inputs };
     if (!args.custom) return { id: undefined, state: inputs };
+    if (args.type.startsWith("azure-native:")) {
+      const azure = azureCloudState(args.type, args.name, inputs, this.options.subscriptionId ?? MOCK_SUBSCRIPTION);
+      if (azure) return azure;
+    }
     const prefix = ID_PREFIX[args.type];
     const id = prefix ? ec2Id(prefix, args.name) : undefined;
     switch (args.type) {
@@ -420,6 +427,8 @@ export class PulumiMockHarness {
     if (custom) return custom(inputs);
     const existing = this.options.existing ?? {};
     switch (args.token) {
+      case "azure-native:authorization:getClientConfig":
+        return azureClientConfig(this.options.subscriptionId ?? MOCK_SUBSCRIPTION);
       case "aws:index/getRegion:getRegion":
         return { id: this.region, name: this.region, region: this.region, endpoint: `ec2.${this.region}.amazonaws.com`, description: "mock" };
       case "aws:index/getCallerIdentity:getCallerIdentity":
