@@ -2,6 +2,9 @@
  * The judged path from a plain shell: the built `ha-pair` command against the simulated Azure
  * (ARM + IMDS + Azurite) with nothing but the config file the simulator wrote.
  */
+import { execFile } from "node:child_process";
+import { join } from "node:path";
+import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cleanEnv, runCli, tempFile } from "./helpers/cli.js";
 import { startFastAzureSim, type AzureSim } from "./helpers/azure-sim.js";
@@ -56,5 +59,19 @@ describe("ha-pair on an Azure config, from a plain shell", () => {
     expect(result.stderr).toContain("/routes/0/addressPrefixes/0");
     expect(result.stderr).toContain("/nodes/b/interfaces/internal/id");
     expect(sim.calls.length).toBe(before);
+  });
+});
+
+describe("the agent bundle on Node 18 (HA_PAIR_TEST_NODE18), Azure pair", () => {
+  // Node 18 has no global Web Crypto by default and @azure/storage-blob calls it: without the
+  // agent's shim the Blob state store fails with "crypto is not defined". Point
+  // HA_PAIR_TEST_NODE18 at a Node 18 binary to run this.
+  it.skipIf(!process.env.HA_PAIR_TEST_NODE18)("fails over b and back, state in Azurite", async () => {
+    const agent = join(import.meta.dirname, "..", "dist", "ha-pair-agent.cjs");
+    const run = async (node: string) => {
+      const { stdout } = await promisify(execFile)(process.env.HA_PAIR_TEST_NODE18!, [agent, "failover", "--config", configFile, "--activate", node, "--json"], { env: { ...cleanEnv(), HA_PAIR_CODE_CACHE: "off" } }).catch((err: { stdout: string }) => err);
+      return JSON.parse(stdout) as { converged: boolean; activeNode: string; error?: unknown };
+    };
+    for (const node of ["b", "a"]) expect(await run(node)).toMatchObject({ converged: true, activeNode: node });
   });
 });

@@ -3,6 +3,8 @@
  * the Blob state store (@azure/storage-blob) and the VM's identity from Azure IMDS, the token
  * from its managed identity (@azure/identity).
  */
+// First: the global Web Crypto the Azure SDKs expect, on Node 18 too.
+import "./node18-web-crypto.js";
 import type { AzureAgentConfig } from "../config/types.js";
 import { azurePollIntervalMs, timeBudgets } from "../config/types.js";
 import { HaPairError } from "../core/errors.js";
