@@ -63,6 +63,8 @@ export interface FailoverReport {
   error?: { code: string; message: string; fix?: string };
   /** The planned operations the cloud refused in the permission check before the trigger (outcome "failed"). */
   missingPermissions?: PermissionCheck[];
+  /** Things found on the way that an operator should know (e.g. a previous record with an implausible deadline, naming its writer). */
+  warnings?: string[];
 }
 
 export type FailoverEvent =
@@ -218,6 +220,7 @@ export async function runFailover(
   const signal = deadlineSignal(budgets.deadlineMs, options.signal);
   const started = performance.now();
   const phases: PhaseTiming[] = [];
+  const warnings: string[] = [];
   const timed = async <T>(phase: Phase, roundTrips: (result: T) => number, body: () => Promise<T>): Promise<T> => {
     options.onEvent?.({ type: "phase-start", phase });
     const at = performance.now();
@@ -243,6 +246,7 @@ export async function runFailover(
       phases,
       operations: [],
       differences: [],
+      ...(warnings.length > 0 ? { warnings } : {}),
       ...fields,
     };
   };
@@ -288,6 +292,8 @@ export async function runFailover(
     });
   }
 
+  if (fence.warning) warnings.push(fence.warning);
+
   // 2. Mutation waves: every operation of a wave in parallel, each retried by the SDK under the deadline.
   const outcomes: OperationOutcome[] = [];
   for (const wave of plan.waves) {
@@ -319,8 +325,21 @@ export async function runFailover(
       await provider.stateStore.write(finalState, { ifMatch: fence.etag }, deadlineSignal(budgets.requestMs * 2));
     } catch (err) {
       if (err instanceof FencingConflictError) {
-        const current = await provider.stateStore.read(deadlineSignal(budgets.requestMs)).catch(() => null);
-        superseded = describeOwner(current?.state ?? null, now());
+        // Our version was replaced. By another node's takeover — or by something unreadable,
+        // which is not "another node took the pair over" and must be reported as what it is.
+        try {
+          const current = await provider.stateStore.read(deadlineSignal(budgets.requestMs));
+          superseded = describeOwner(current?.state ?? null, now());
+        } catch (readErr) {
+          const unreadable = asHaPairError(readErr);
+          recordError = new HaPairError({
+            code: unreadable.code,
+            errorClass: unreadable.errorClass,
+            message: `While this failover ran, ${provider.stateStore.location} was replaced by a state object that cannot be read: ${unreadable.message}`,
+            resource: provider.stateStore.location,
+            ...(unreadable.fix ? { fix: unreadable.fix } : {}),
+          });
+        }
       } else {
         recordError = asHaPairError(err);
       }

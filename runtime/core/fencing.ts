@@ -1,6 +1,6 @@
 import type { NodeId } from "../config/types.js";
 import { FencingConflictError, HaPairError } from "./errors.js";
-import { isStale, type PairState, type StateStore, type StoredState } from "./state.js";
+import { isStale, staleReason, type PairState, type StateStore, type StoredState } from "./state.js";
 
 export interface TakeOverIntent {
   label: string;
@@ -22,6 +22,8 @@ export type TakeOverResult = (
 ) & {
   /** The read passed in was a cached one that turned out outdated, and the state was re-read once. */
   reread?: boolean;
+  /** Something about the previous record worth an operator's attention (an implausible deadline, naming its writer). */
+  warning?: string;
 };
 
 export interface TakeOverOptions {
@@ -60,6 +62,8 @@ export async function takeOver(
     });
   }
   const previous = read?.state ?? null;
+  const stale = previous ? staleReason(previous, intent.now) : undefined;
+  const warning = stale?.kind === "implausible" ? { warning: stale.message } : {};
   if (previous && previous.taskState === "RUNNING" && previous.activeNode !== intent.activate && !isStale(previous, intent.now)) {
     // A cached RUNNING may have finished since it was read.
     if (options.cachedRead) return takeOverFresh(store, intent, signal);
@@ -79,7 +83,7 @@ export async function takeOver(
   };
   try {
     const etag = await store.write(state, read ? { ifMatch: read.etag } : { ifNoneMatch: "*" }, signal);
-    return { acquired: true, etag, state, previous };
+    return { acquired: true, etag, state, previous, ...warning };
   } catch (err) {
     if (!(err instanceof FencingConflictError)) throw err;
     if (options.cachedRead) return takeOverFresh(store, intent, signal);
