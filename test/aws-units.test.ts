@@ -199,7 +199,7 @@ describe("state object parsing", () => {
   it.each([
     ["not JSON", "{"],
     ["an array", "[]"],
-    ["wrong schema version", JSON.stringify({ ...good, schemaVersion: 2 })],
+    ["schema version 0", JSON.stringify({ ...good, schemaVersion: 0 })],
     ["bad node", JSON.stringify({ ...good, activeNode: "c" })],
     ["no operations", JSON.stringify({ ...good, operations: undefined })],
   ])("rejects %s as corrupt, naming the object and the fix", (_what, text) => {
