@@ -47,6 +47,8 @@ export interface FaultConfig {
   latencyMs?: number | { min: number; max: number };
   /** EC2 request-rate throttling per API action; false turns it off. Default on, with EC2's published numbers. */
   throttle?: false | ThrottleConfig;
+  /** Added to every IMDS call only (a slow metadata service), on top of latencyMs. Default 0. */
+  imdsLatencyMs?: number;
   /** Share of calls answered 500 InternalError or 503 Unavailable (0..1). */
   serverErrorRate?: number;
   /** Share of calls held without an answer until the client gives up (0..1). */
@@ -261,7 +263,7 @@ export class FaultInjector {
     const errorKindDraw = random.next();
     const staleDraw = random.next();
     return {
-      latencyMs: this.latency(latencyDraw),
+      latencyMs: this.latency(latencyDraw) + (call.service === "imds" ? Math.max(0, this.current.imdsLatencyMs ?? 0) : 0),
       outcome: () => this.outcome(call, { timeoutDraw, errorDraw, errorKindDraw, staleDraw }),
     };
   }

@@ -236,7 +236,7 @@ describe("AWS_REQUIRED_ACTIONS", () => {
     expect(Object.keys(EC2_MUTATING_API).sort()).toEqual([...operationActions].sort());
     expect(AWS_REQUIRED_ACTIONS).toEqual({
       ec2Mutating: ["ec2:AssignPrivateIpAddresses", "ec2:AssociateAddress", "ec2:ReplaceRoute"],
-      ec2Read: ["ec2:DescribeNetworkInterfaces", "ec2:DescribeAddresses", "ec2:DescribeRouteTables"],
+      ec2Read: ["ec2:DescribeNetworkInterfaces", "ec2:DescribeAddresses", "ec2:DescribeRouteTables", "ec2:DescribeInstances", "ec2:DescribeSubnets"],
       s3: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
     });
     expect(AWS_REQUIRED_ACTIONS.ec2Read).toEqual(EC2_READ_API.map((a) => `ec2:${a}`));

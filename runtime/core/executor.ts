@@ -12,6 +12,8 @@ import type { CloudProvider, PermissionCheck } from "./provider.js";
 import { CallRecorder, countByAction } from "./recorder.js";
 import type { OperationOutcome, PairState, StoredState } from "./state.js";
 import { deadlineSignal } from "./deadline.js";
+import { refusalBeforeFencing } from "./pre-fence.js";
+import type { ConfigProblem } from "./provider.js";
 
 export type FailoverOutcome =
   /** Every item points to the activated node. */
@@ -63,6 +65,8 @@ export interface FailoverReport {
   error?: { code: string; message: string; fix?: string };
   /** The planned operations the cloud refused in the permission check before the trigger (outcome "failed"). */
   missingPermissions?: PermissionCheck[];
+  /** How the config does not match the cloud, when that refused the failover before fencing (outcome "failed"). */
+  configProblems?: ConfigProblem[];
   /** Things found on the way that an operator should know (e.g. a previous record with an implausible deadline, naming its writer). */
   warnings?: string[];
 }
@@ -98,6 +102,10 @@ export interface PreparedFailover {
    * made. runFailover refuses — before fencing, so nothing moves — when any was denied.
    */
   permissions?: PermissionCheck[];
+  /** The config checked against the cloud before the trigger (provider.checkConfig); absent when not made. */
+  configProblems?: ConfigProblem[];
+  /** The config check could not be made (the cloud could not be read): why. */
+  configCheckError?: string;
 }
 
 export interface PrepareOptions {
@@ -116,6 +124,11 @@ export interface PrepareOptions {
    * of the trigger path as the daemon does (it re-checks off-path and passes the result in).
    */
   checkPermissions?: boolean;
+  /**
+   * Check the config against the cloud (every interface on its own node, every resource
+   * present) in the same parallel round as the state read. Default true.
+   */
+  checkConfig?: boolean;
 }
 
 /**
@@ -128,30 +141,34 @@ export async function prepareFailover(
   activate: NodeId,
   provider: CloudProvider,
   signal?: AbortSignal,
-  cached?: { stored: StoredState | null; permissions?: PermissionCheck[] },
+  cached?: { stored: StoredState | null; permissions?: PermissionCheck[]; configProblems?: ConfigProblem[] },
   options: PrepareOptions = {},
 ): Promise<PreparedFailover> {
   const plan = planFailover(config, activate);
   // A cached read comes with the daemon's cached check (or none): nothing is awaited here.
-  if (cached) return { config, activate, plan, stored: cached.stored, cached: true, ...(cached.permissions ? { permissions: cached.permissions } : {}) };
+  if (cached) {
+    return { config, activate, plan, stored: cached.stored, cached: true, ...(cached.permissions ? { permissions: cached.permissions } : {}), ...(cached.configProblems ? { configProblems: cached.configProblems } : {}) };
+  }
   const operations = planOperations(plan);
   const checking = options.checkPermissions !== false && operations.length > 0;
   // In parallel with the state read: the check adds no sequential step of its own. A check
   // that throws (not a denial) proves nothing and does not block the failover.
-  const [stored, permissions] = await Promise.all([
+  const checkSignal = signal ?? deadlineSignal(timeBudgets(config).deadlineMs);
+  const [stored, permissions, configCheck] = await Promise.all([
     provider.stateStore.read(signal),
-    checking ? provider.checkPermissions(operations, signal ?? deadlineSignal(timeBudgets(config).deadlineMs)).catch(() => undefined) : undefined,
+    checking ? provider.checkPermissions(operations, checkSignal).catch(() => undefined) : undefined,
+    options.checkConfig !== false && provider.checkConfig
+      ? provider.checkConfig(checkSignal).then((problems) => ({ problems }), (err: unknown) => ({ error: asHaPairError(err).describe() }))
+      : undefined,
   ]);
-  return { config, activate, plan, stored, ...(permissions ? { permissions } : {}) };
-}
-
-/** The refusal of a failover whose plan needs permissions the node's role lacks. */
-export function missingPermissionError(denied: PermissionCheck[]): { code: string; message: string; fix: string } {
-  const grants = [...new Set(denied.map((check) => `${check.permission ?? check.action} on ${check.resource ?? check.target}`))];
   return {
-    code: "MissingPermission",
-    message: `Not taking over: the node's role may not ${grants.join("; ")}. Nothing was fenced and nothing was moved (a partial move would leave the pair split between the nodes).`,
-    fix: `Grant ${grants.join(" and ")} to the node's role (the stack's generated policy has them), then run \`ha-pair preflight\` and trigger again.`,
+    config,
+    activate,
+    plan,
+    stored,
+    ...(permissions ? { permissions } : {}),
+    ...(configCheck && "problems" in configCheck ? { configProblems: configCheck.problems } : {}),
+    ...(configCheck && "error" in configCheck ? { configCheckError: configCheck.error } : {}),
   };
 }
 
@@ -251,12 +268,16 @@ export async function runFailover(
     };
   };
 
-  // 0. A planned operation the role may not perform would fail while the rest of the wave
-  //    lands, leaving the pair split between the nodes: refuse before fencing instead.
-  const denied = (prepared.permissions ?? []).filter((check) => check.denied);
-  if (denied.length > 0) {
-    return report({ outcome: "failed", activeNode: null, missingPermissions: denied, error: missingPermissionError(denied) });
+  // 0. A planned operation the role may not perform (or that the cloud refuses as it stands)
+  //    would fail while the rest of the wave lands, leaving the pair split between the nodes;
+  //    a config whose interfaces are not its nodes' would move the pair to the wrong node:
+  //    refuse before fencing instead.
+  const refusal = refusalBeforeFencing(prepared);
+  if (refusal) {
+    const { missingPermissions, configProblems, ...error } = refusal;
+    return report({ outcome: "failed", activeNode: null, ...(missingPermissions ? { missingPermissions } : {}), ...(configProblems ? { configProblems } : {}), error });
   }
+  if (prepared.configCheckError) warnings.push(`The config could not be checked against the cloud before fencing: ${prepared.configCheckError}`);
 
   // 1. Fencing: exactly one node may move the pair at a time.
   let fence;
