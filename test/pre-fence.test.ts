@@ -6,6 +6,9 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { AgentConfig } from "../runtime/config/types.js";
 import { failover, type FailoverReport } from "../runtime/core/executor.js";
 import type { CallRecorder } from "../runtime/core/recorder.js";
+import { startAgentDaemon } from "../runtime/server/daemon.js";
+import { AgentStartError } from "../runtime/server/token.js";
+import { tokenFile } from "./helpers/agent-daemon.js";
 import { agentOn, holderInCloud, startExampleSim, type AwsSim } from "./helpers/aws-sim.js";
 
 let sim: AwsSim | undefined;
@@ -27,7 +30,7 @@ function edit(config: AgentConfig, change: (c: AgentConfig) => void): AgentConfi
   return copy;
 }
 
-export function swapInternal(config: AgentConfig): AgentConfig {
+function swapInternal(config: AgentConfig): AgentConfig {
   return edit(config, (c) => {
     const a = c.nodes.a.interfaces.internal!;
     c.nodes.a.interfaces.internal = c.nodes.b.interfaces.internal!;
@@ -98,5 +101,28 @@ describe("defect 3: a permanent error found before fencing stops the failover", 
     const config = edit(sim.agentConfig(), (c) => (c.addresses!.elasticIps![0]!.allocationId = "eipalloc-0000000000000dead"));
     const { report } = await refused(config);
     expect(report.configProblems?.map((p) => p.path)).toEqual(["/addresses/elasticIps/0/allocationId"]);
+  });
+});
+
+describe("defect 2 at the daemon's start", () => {
+  it("a daemon whose config has the nodes' internal interfaces swapped refuses to start, naming the paths, before binding or moving anything", async () => {
+    sim = await startExampleSim();
+    const config = swapInternal(sim.agentConfig());
+    const { provider, recorder } = agentOn(sim, "b", config);
+    const started = startAgentDaemon({
+      configFile: "swapped.json",
+      config,
+      settings: { address: "127.0.0.1", port: 0, tokenFile: tokenFile("a-token-for-the-test"), stateRefreshMs: 60_000 },
+      provider,
+      recorder,
+      version: "0.0.0-test",
+      logDestination: { write: () => undefined },
+    });
+    const err = (await started.catch((e: unknown) => e)) as AgentStartError;
+    expect(err).toBeInstanceOf(AgentStartError);
+    expect(err.message).toContain("/nodes/a/interfaces/internal/id");
+    expect(err.message).toContain("/nodes/b/interfaces/internal/id");
+    expect(err.fix).toMatch(/mixed up/);
+    nothingMoved(recorder);
   });
 });

@@ -24,6 +24,7 @@ import { runRoleCommand } from "./role-command.js";
 import { LOOPBACK, type AgentSettings } from "./settings.js";
 import { AgentStartError, BearerToken } from "./token.js";
 import { deadlineSignal } from "../core/deadline.js";
+import { checkOwnershipAtStart } from "./ownership-check.js";
 
 /** How often the daemon re-checks its plan's permissions off the trigger path. */
 const PERMISSION_RECHECK_MS = 30 * 60_000;
@@ -80,6 +81,7 @@ export async function startAgentDaemon(options: AgentDaemonOptions): Promise<Age
     );
   }
   const nodeLog = log.child({ node });
+  await checkOwnershipAtStart(provider, deadlineSignal(budgets.deadlineMs), nodeLog);
   const owner = { instanceId: identity.instanceId, host: hostname() };
   const metrics = new AgentMetrics({ version: options.version, node, label: config.label, configDigest: digest });
 
