@@ -58,6 +58,8 @@ export interface AwsSim {
   readonly faults: Readonly<FaultConfig>;
   /** Changes fault injection at run time; only the fields given change. */
   setFaults(partial: Partial<FaultConfig>): void;
+  /** Late-landing writes (faults.lateWrites): held now, landed so far, when the last one landed (epoch ms). */
+  lateWrites(): Readonly<{ pending: number; landed: number; lastLandedAt: number | undefined }>;
   /** Replaces a principal's identity policies (validated as IAM would); null restores allow-all. */
   setIdentityPolicies(principal: string, documents: PolicyDocument[] | null): void;
   /** The policies set for a principal, if any. */
@@ -165,6 +167,7 @@ export async function startAwsSim(options: AwsSimOptions = {}): Promise<AwsSim> 
         return faults.config;
       },
       setFaults: (partial) => faults.update(partial),
+      lateWrites: () => faults.lateWrites,
       setIdentityPolicies: (principal, documents) => iam.set(principal, documents),
       identityPolicies: (principal) => iam.get(principal),
       calls: calls.records,

@@ -13,6 +13,7 @@ import { CallRecorder, countByAction } from "./recorder.js";
 import type { OperationOutcome, PairState, StoredState } from "./state.js";
 import { deadlineSignal } from "./deadline.js";
 import { refusalBeforeFencing } from "./pre-fence.js";
+import { lateWriteWindowMs, mayHaveCallsInFlight, parseBounds, recordBounds, settleUntil } from "./late-writes.js";
 import type { ConfigProblem } from "./provider.js";
 
 export type FailoverOutcome =
@@ -29,7 +30,8 @@ export type FailoverOutcome =
   /** Could not take the pair over (state store unreachable, not permitted, ...); nothing was changed. */
   | "failed";
 
-export type Phase = "prepare" | "fence" | "mutate" | "verify" | "record";
+/** settle: after converging, wait until calls of an earlier failover can no longer land, re-verify, repair (late-writes.ts). */
+export type Phase = "prepare" | "fence" | "mutate" | "verify" | "settle" | "record";
 
 export interface PhaseTiming {
   phase: Phase;
@@ -256,7 +258,7 @@ export async function runFailover(
       taskId,
       durationMs: 0,
       totalMs: performance.now() - started,
-      criticalPathRoundTrips: phases.filter((p) => p.phase !== "record" && p.phase !== "prepare").reduce((n, p) => n + p.roundTrips, 0),
+      criticalPathRoundTrips: phases.filter((p) => p.phase !== "record" && p.phase !== "prepare" && p.phase !== "settle").reduce((n, p) => n + p.roundTrips, 0),
       apiCalls: calls.length,
       apiCallsByAction: countByAction(calls),
       attempts: calls.reduce((n, c) => n + c.attempts, 0),
@@ -286,7 +288,7 @@ export async function runFailover(
     fence = await timed("fence", (f) => (f.reread ? 3 : 1), () =>
       takeOver(
         provider.stateStore,
-        { label: config.label, activate, taskId, owner: { node: activate, ...options.owner }, now: now(), deadlineMs: budgets.deadlineMs },
+        { label: config.label, activate, taskId, owner: { node: activate, ...options.owner }, now: now(), deadlineMs: budgets.deadlineMs, lateWindowMs: lateWriteWindowMs(budgets) },
         prepared.stored,
         signal,
         { cachedRead: prepared.cached === true },
@@ -324,8 +326,27 @@ export async function runFailover(
   }
 
   // 3. Verification: one batched read per resource type; re-read while the cloud's reads lag behind its writes.
-  const verified = await timed("verify", (v) => v.reads, () => verify(config, activate, plan, outcomes, provider, signal, budgets.verifyIntervalMs, options));
+  let verified = await timed("verify", (v) => v.reads, () => verify(config, activate, plan, outcomes, provider, signal, budgets.verifyIntervalMs, options));
   const durationMs = performance.now() - started;
+
+  // 3b. Calls of an earlier failover may still land (late-writes.ts): wait them out, re-verify, repair.
+  const late = parseBounds(fence.state.lateUntil);
+  const lateUntil = settleUntil(late, activate);
+  if (verified.differences.length === 0 && !verified.error && lateUntil > now().getTime()) {
+    verified = await timed("settle", (v) => v.reads + 1, async () => {
+      await sleep(Math.max(0, lateUntil - now().getTime()));
+      // The wait was covered by our record's deadline; the repair gets a deadline of its own.
+      const repairSignal = deadlineSignal(budgets.deadlineMs);
+      const observed = await provider.observe(repairSignal).catch(() => undefined);
+      const repair = planFailover(config, activate, observed);
+      for (const wave of repair.waves) {
+        const results = await Promise.all(wave.map((op) => runOperation(op, provider, repairSignal)));
+        outcomes.push(...results);
+        for (const outcome of results) options.onEvent?.({ type: "operation", outcome });
+      }
+      return verify(config, activate, repair, outcomes, provider, repairSignal, budgets.verifyIntervalMs, options);
+    });
+  }
   const converged = verified.differences.length === 0 && !verified.error;
 
   // 4. Record the result, fenced by the ETag of our own takeover. The deadline may have passed:
@@ -339,6 +360,11 @@ export async function runFailover(
     operations: outcomes,
     ...(summary ? { error: summary } : {}),
   };
+  // Until when calls of this run (or earlier ones not yet waited out) may still land.
+  if (mayHaveCallsInFlight(outcomes, converged)) late[activate] = Math.max(late[activate] ?? 0, now().getTime() + lateWriteWindowMs(budgets));
+  const recordLate = recordBounds(late, now());
+  delete finalState.lateUntil;
+  if (recordLate) finalState.lateUntil = recordLate;
   let superseded: string | undefined;
   let recordError: HaPairError | undefined;
   await timed("record", () => 1, async () => {

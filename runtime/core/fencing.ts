@@ -1,6 +1,7 @@
 import type { NodeId } from "../config/types.js";
 import { FencingConflictError, HaPairError } from "./errors.js";
-import { isStale, staleReason, type PairState, type StateStore, type StoredState } from "./state.js";
+import { inheritedLateBounds, recordBounds, settleUntil } from "./late-writes.js";
+import { isStale, MAX_DEADLINE_MS, staleReason, type PairState, type StateStore, type StoredState } from "./state.js";
 
 export interface TakeOverIntent {
   label: string;
@@ -9,6 +10,8 @@ export interface TakeOverIntent {
   owner: PairState["owner"];
   now: Date;
   deadlineMs: number;
+  /** How long after its client gave up a call may still land (late-writes.ts); default: no late writes considered. */
+  lateWindowMs?: number;
 }
 
 export type TakeOverResult = (
@@ -69,6 +72,11 @@ export async function takeOver(
     if (options.cachedRead) return takeOverFresh(store, intent, signal);
     return { acquired: false, reason: "busy", current: previous };
   }
+  // Calls of earlier failovers may still land: the new record carries the bound, and its deadline
+  // covers the wait for it, so that no node overruns this one while it waits and re-verifies.
+  const late = intent.lateWindowMs !== undefined ? inheritedLateBounds(previous, intent.now, intent.lateWindowMs) : {};
+  const lateUntil = recordBounds(late, intent.now);
+  const wait = Math.max(0, settleUntil(late, intent.activate) - intent.now.getTime());
   const state: PairState = {
     schemaVersion: 1,
     label: intent.label,
@@ -78,7 +86,8 @@ export async function takeOver(
     taskState: "RUNNING",
     owner: intent.owner,
     startedAt: intent.now.toISOString(),
-    deadlineAt: new Date(intent.now.getTime() + intent.deadlineMs).toISOString(),
+    deadlineAt: new Date(intent.now.getTime() + Math.min(intent.deadlineMs + wait, MAX_DEADLINE_MS)).toISOString(),
+    ...(lateUntil ? { lateUntil } : {}),
     operations: [],
   };
   try {

@@ -32,6 +32,12 @@ export interface PairState {
   /** A RUNNING task past this instant is stale: its owner gave up or died. */
   deadlineAt: string;
   finishedAt?: string;
+  /**
+   * Per node: calls (of this or an earlier failover) moving the pair to that node may still be
+   * applied by the cloud until this instant (late-landing writes). A node taking the pair over
+   * waits for the other node's bound, re-verifies and repairs. See late-writes.ts.
+   */
+  lateUntil?: Partial<Record<NodeId, string>>;
   operations: OperationOutcome[];
   error?: string;
 }
