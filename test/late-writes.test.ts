@@ -4,7 +4,11 @@
  * The pair must end consistent with the state object, with no human action, within the bound
  * the FAILED record states.
  */
+import { EC2Client, ReplaceRouteCommand } from "@aws-sdk/client-ec2";
 import { afterEach, describe, expect, it } from "vitest";
+import { agentSettings } from "../runtime/server/settings.js";
+import { mutations, startTestDaemon, type TestDaemon } from "./helpers/agent-daemon.js";
+import { sampleConfig } from "./helpers/sample-config.js";
 import type { AgentConfig } from "../runtime/config/types.js";
 import { failover } from "../runtime/core/executor.js";
 import { agentOn, holderInCloud, startExampleSim, type AwsSim } from "./helpers/aws-sim.js";
@@ -62,3 +66,52 @@ describe("late-landing writes", () => {
     expect((await failover(a.config, "a", a.provider, { recorder: a.recorder })).phases.map((p) => p.phase)).not.toContain("settle");
   });
 });
+
+describe("the active node's reconcile loop, on by default", () => {
+  let daemons: TestDaemon[] = [];
+  afterEach(async () => {
+    await Promise.all(daemons.map((d) => d.daemon.stop("test")));
+    daemons = [];
+  });
+
+  it("is on without any reconcile section in the config: no role command means the state object decides", () => {
+    const config = sampleConfig();
+    delete config.agent;
+    expect(agentSettings(config).reconcile).toMatchObject({ roleCommand: [], intervalMs: 10_000 });
+  });
+
+  it("a write that lands after every bound is repaired by the node the state names; the other node's loop moves nothing", async () => {
+    sim = await startExampleSim();
+    const a = agentOn(sim, "a");
+    expect((await failover(a.config, "a", a.provider, { recorder: a.recorder })).outcome).toBe("converged");
+    const settings = { reconcile: { roleCommand: [], intervalMs: 150, holdDownMs: 30_000, timeoutMs: 5_000 } };
+    const onA = await startTestDaemon(sim, { node: "a", settings });
+    const onB = await startTestDaemon(sim, { node: "b", settings });
+    daemons.push(onA, onB);
+    const markB = onB.recorder.calls.length;
+
+    // A late write of some earlier failover to b lands now, long after every bound.
+    const drifted = await moveOneRouteBehindTheBack(sim, "b");
+
+    const repaired = await onA.waitForLog((l) => l.event === "reconcile" && l.decision === "repair", 10_000);
+    expect(repaired).toMatchObject({ outcome: "converged" });
+    expect(await holderInCloud(sim)).toBe("a");
+    expect(JSON.stringify(repaired.drift)).toContain(drifted);
+    expect(mutations(onB.recorder.since(markB))).toEqual([]);
+    expect(onB.logs.some((l) => l.event === "reconcile" && l.decision === "standby")).toBe(true);
+  }, 30_000);
+});
+
+/** Point one route of the pair at `node`'s interface behind the agents' back (as a late write would). */
+async function moveOneRouteBehindTheBack(sim: AwsSim, node: "a" | "b"): Promise<string> {
+  const config = sim.agentConfig();
+  const route = config.routes![0]!;
+  const destination = route.destinations[0]!;
+  const ec2 = new EC2Client({ endpoint: sim.endpoint, region: sim.region, credentials: sim.credentials, maxAttempts: 1 });
+  try {
+    await ec2.send(new ReplaceRouteCommand({ RouteTableId: route.routeTableId, DestinationCidrBlock: destination, NetworkInterfaceId: config.nodes[node].interfaces[route.nextHop.role]!.id }));
+  } finally {
+    ec2.destroy();
+  }
+  return `${route.routeTableId} ${destination}`;
+}

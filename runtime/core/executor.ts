@@ -329,10 +329,12 @@ export async function runFailover(
   let verified = await timed("verify", (v) => v.reads, () => verify(config, activate, plan, outcomes, provider, signal, budgets.verifyIntervalMs, options));
   const durationMs = performance.now() - started;
 
-  // 3b. Calls of an earlier failover may still land (late-writes.ts): wait them out, re-verify, repair.
+  // 3b. Calls of an earlier failover to the other node could still land when we fenced
+  //     (late-writes.ts): wait them out, re-verify, repair — also when the verification did not
+  //     converge, since what it saw may be exactly such a late write.
   const late = parseBounds(fence.state.lateUntil);
   const lateUntil = settleUntil(late, activate);
-  if (verified.differences.length === 0 && !verified.error && lateUntil > now().getTime()) {
+  if (lateUntil > 0) {
     verified = await timed("settle", (v) => v.reads + 1, async () => {
       await sleep(Math.max(0, lateUntil - now().getTime()));
       // The wait was covered by our record's deadline; the repair gets a deadline of its own.

@@ -86,7 +86,8 @@ export async function takeOver(
     taskState: "RUNNING",
     owner: intent.owner,
     startedAt: intent.now.toISOString(),
-    deadlineAt: new Date(intent.now.getTime() + Math.min(intent.deadlineMs + wait, MAX_DEADLINE_MS)).toISOString(),
+    // With a wait: the failover, the wait, and the re-verification and repair after it.
+    deadlineAt: new Date(intent.now.getTime() + Math.min(intent.deadlineMs + (wait > 0 ? wait + intent.deadlineMs : 0), MAX_DEADLINE_MS)).toISOString(),
     ...(lateUntil ? { lateUntil } : {}),
     operations: [],
   };
