@@ -3,6 +3,7 @@
  * an IMDSv2 server per pair node on ports of their own. Tests, the demo and the bench run the
  * unmodified AWS SDK (or the AWS CLI) against it.
  */
+import { setMaxListeners } from "node:events";
 import type { AgentConfig, NodeId } from "../runtime/config/types.js";
 import { buildAgentConfig, writeAgentConfig } from "./agent-config.js";
 import { type AccessKey, CredentialRegistry } from "./auth.js";
@@ -103,6 +104,8 @@ export async function startAwsSim(options: AwsSimOptions = {}): Promise<AwsSim> 
   const world = new Ec2World(topology, { idSeed: `ha-pair-sim-${seed}` });
   const s3 = new S3Store(topology.buckets.map((bucket) => bucket.name));
   const stopping = new AbortController();
+  // Every request sleeping in injected latency listens on it: many at once is normal, not a leak.
+  setMaxListeners(0, stopping.signal);
   const identities = { a: identityOf(topology, "a"), b: identityOf(topology, "b") };
 
   const iam = new IdentityPolicies({ region: topology.region, ...(options.secureTransport !== undefined ? { secureTransport: options.secureTransport } : {}) }, options.identityPolicies);
