@@ -32,8 +32,9 @@ describe("chaos schedules", () => {
     expect([...background].sort()).toEqual(["5xx burst", "hung requests", "latency", "stale reads", "throttling storm"]);
   });
 
+  // Seed 6 is the hole of defect 1: without the settle after a takeover, its late writes invert the pair.
   it.each([
-    [2, "late-writes"],
+    [6, "late-writes"],
     [4, "crash"],
     [7, "swapped-config"],
     [9, "corrupt-state"],

@@ -9,7 +9,7 @@ import { scheduleFor } from "./schedule.js";
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
 function usage(message: string): never {
-  process.stderr.write(`ha-pair chaos: ${message}\nusage: npm run chaos -- --seeds N [--from S] [--json] | --seed S [--json]\n`);
+  process.stderr.write(`ha-pair chaos: ${message}\nusage: npm run chaos -- --seeds N [--from S] [--json] [--verbose] | --seed S [--json]\n`);
   process.exit(2);
 }
 
@@ -22,7 +22,7 @@ function integer(name: string, value: string | undefined, fallback: number): num
 async function main(): Promise<void> {
   let values;
   try {
-    ({ values } = parseArgs({ options: { seeds: { type: "string" }, seed: { type: "string" }, from: { type: "string" }, json: { type: "boolean" } }, strict: true }));
+    ({ values } = parseArgs({ options: { seeds: { type: "string" }, seed: { type: "string" }, from: { type: "string" }, json: { type: "boolean" }, verbose: { type: "boolean" } }, strict: true }));
   } catch (err) {
     usage(err instanceof Error ? err.message : String(err));
   }
@@ -38,6 +38,8 @@ async function main(): Promise<void> {
     const mark = result.violations.length === 0 ? "ok  " : "FAIL";
     say(`${mark} seed ${seed} (${result.ms} ms) ${[...result.background, ...result.steps].join("; ")}`);
     for (const v of result.violations) say(`       ${v.invariant}: ${v.detail}`);
+    // A replay (--seed) or --verbose also shows what each run of the schedule reported.
+    if (values.verbose || values.seed !== undefined) for (const outcome of result.outcomes) say(`       · ${outcome}`);
   }
   const violations = results.flatMap((r) => r.violations);
   const failing = [...new Set(violations.map((v) => v.seed))];

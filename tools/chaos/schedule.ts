@@ -79,8 +79,10 @@ export function scheduleFor(seed: number): Schedule {
         steps.push({ kind });
         break;
       case "late-writes": {
-        const min = 100 + Math.round(random.next() * 300);
-        steps.push({ kind, node: n, delayMs: { min, max: min + Math.round(random.next() * 500) } });
+        // Late enough to land after the other node's takeover has converged (the hole of defect 1),
+        // and inside the stated bound (2 × requestMs + 1 s = 1.4 s with the chaos budgets).
+        const min = 300 + Math.round(random.next() * 500);
+        steps.push({ kind, node: n, delayMs: { min, max: min + Math.round(random.next() * (1_300 - min)) } });
         break;
       }
       case "crash":
