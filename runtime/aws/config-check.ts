@@ -19,7 +19,9 @@ import { BlockList, isIP } from "node:net";
 import type { AgentConfig } from "../config/types.js";
 import { NODE_IDS } from "../config/types.js";
 import { parseDestination } from "../core/operations.js";
-import type { CallListener, ConfigProblem } from "../core/provider.js";
+import type { CallListener, ConfigCheck, ConfigProblem, PermissionCheck } from "../core/provider.js";
+import { awsErrorCode, iamAction } from "./errors.js";
+import { refusal, type PermissionContext } from "./permissions.js";
 import type { Ec2ReadAction } from "./api-actions.js";
 import { tracked } from "./calls.js";
 
@@ -35,10 +37,18 @@ export async function checkConfigAgainstCloud(
   ec2: EC2Client,
   config: AgentConfig,
   signal: AbortSignal,
-  onCall: CallListener | undefined,
+  context: PermissionContext,
   classify: (err: unknown, action: Ec2ReadAction, target: string) => Error,
-): Promise<ConfigProblem[]> {
-  return analyse(config, await readFacts(ec2, config, signal, onCall, classify));
+): Promise<ConfigCheck> {
+  const refused: PermissionCheck[] = [];
+  const facts = await readFacts(ec2, config, signal, context.onCall, classify, (err, action, target) => {
+    if (awsErrorCode(err) !== "UnauthorizedOperation") return false;
+    // Describe actions take no resource ARN: IAM evaluates them on "*".
+    refused.push(refusal(err, action, target, iamAction(action), ["*"], context, false));
+    return true;
+  });
+  // With a read refused the facts are incomplete: no problem can be told from a missing answer.
+  return refused.length > 0 ? { problems: [], refused } : { problems: analyse(config, facts), refused: [] };
 }
 
 async function readFacts(
@@ -47,6 +57,7 @@ async function readFacts(
   signal: AbortSignal,
   onCall: CallListener | undefined,
   classify: (err: unknown, action: Ec2ReadAction, target: string) => Error,
+  refuse: (err: unknown, action: Ec2ReadAction, target: string) => boolean,
 ): Promise<CloudFacts> {
   const options = { abortSignal: signal };
   const read = async <T extends { $metadata: { attempts?: number } }>(action: Ec2ReadAction, ids: string[], send: () => Promise<T>): Promise<T | undefined> => {
@@ -55,6 +66,7 @@ async function readFacts(
     try {
       return await tracked(onCall, { service: "ec2", action, target, check: true }, send);
     } catch (err) {
+      if (refuse(err, action, target)) return undefined;
       throw classify(err, action, target);
     }
   };

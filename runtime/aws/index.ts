@@ -115,7 +115,7 @@ export function createAwsProvider(config: AgentConfig, options: AwsProviderOptio
     },
 
     checkConfig(signal: AbortSignal) {
-      return checkConfigAgainstCloud(clients.ec2, config, signal, onCall, (err, action, target) =>
+      return checkConfigAgainstCloud(clients.ec2, config, signal, { ...(onCall ? { onCall } : {}), region: () => known.region, account: () => known.account }, (err, action, target) =>
         signal.aborted ? deadlineError({ action, target }, err) : classifyAwsError(err, { action, target, ...regionField() }),
       );
     },

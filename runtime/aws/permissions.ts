@@ -126,7 +126,7 @@ async function verdict(op: Operation, context: PermissionContext, check: () => P
 }
 
 /** What a failed check means: a refusal by IAM (naming the permission and resource), or no verdict. */
-function refusal(err: unknown, action: string, target: string, iam: string, arns: string[], context: PermissionContext, paramsChecked: boolean): PermissionCheck {
+export function refusal(err: unknown, action: string, target: string, iam: string, arns: string[], context: PermissionContext, paramsChecked: boolean): PermissionCheck {
   if (awsErrorCode(err) === "UnauthorizedOperation") {
     const message = err instanceof Error ? cleanMessage(err.message) : "";
     // EC2 names the one resource it refused ("... on resource: arn:..."); AssociateAddress is

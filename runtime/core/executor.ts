@@ -168,10 +168,21 @@ export async function prepareFailover(
     activate,
     plan,
     stored,
-    ...(permissions ? { permissions } : {}),
-    ...(configCheck && "problems" in configCheck ? { configProblems: configCheck.problems } : {}),
+    ...mergeRefusals(permissions, configCheck && "problems" in configCheck ? configCheck.problems.refused : []),
+    ...(configCheck && "problems" in configCheck ? { configProblems: configCheck.problems.problems } : {}),
     ...(configCheck && "error" in configCheck ? { configCheckError: configCheck.error } : {}),
   };
+}
+
+/**
+ * A read of the config check the role may not make refuses like a denied operation; one the
+ * permission check already names (the same permission on the same resource) is not named twice.
+ */
+function mergeRefusals(permissions: PermissionCheck[] | undefined, refused: PermissionCheck[]): { permissions?: PermissionCheck[] } {
+  const named = new Set((permissions ?? []).filter((p) => p.denied).map((p) => `${p.permission} ${p.resource}`));
+  const extra = refused.filter((p) => !named.has(`${p.permission} ${p.resource}`));
+  if (!permissions && extra.length === 0) return {};
+  return { permissions: [...(permissions ?? []), ...extra] };
 }
 
 /** prepare + run, for a one-shot command. */

@@ -68,6 +68,13 @@ export interface ConfigProblem {
   fix: string;
 }
 
+/** The config checked against the cloud: its problems, or the reads the role may not make (then no problems are known). */
+export interface ConfigCheck {
+  problems: ConfigProblem[];
+  /** A read of the check refused by the cloud's IAM: like a denied operation, this stops a failover before fencing. */
+  refused: PermissionCheck[];
+}
+
 /**
  * What the core needs from a cloud. Implementations call the cloud's official SDK; every
  * call honours `signal` (the failover deadline) and reports itself to the call listener.
@@ -87,7 +94,7 @@ export interface CloudProvider {
    * node's instance, every instance present, every moving address inside its interface's
    * subnet, every route and allocation present. Throws when the cloud could not be read.
    */
-  checkConfig?(signal: AbortSignal): Promise<ConfigProblem[]>;
+  checkConfig?(signal: AbortSignal): Promise<ConfigCheck>;
   /** The pair's state object. */
   readonly stateStore: StateStore;
   /** The API endpoints the clients will call (after env and config overrides), for preflight. */

@@ -14,7 +14,11 @@ export async function checkOwnershipAtStart(provider: CloudProvider, signal: Abo
   if (!provider.checkConfig) return;
   let problems;
   try {
-    problems = await provider.checkConfig(signal);
+    const check = await provider.checkConfig(signal);
+    problems = check.problems;
+    for (const refused of check.refused) {
+      log.error({ event: "permission-denied", action: refused.action, permission: refused.permission }, `the config cannot be checked against the cloud: ${refused.detail ?? refused.action}; every trigger would be refused before fencing. Run ha-pair preflight`);
+    }
   } catch (err) {
     log.warn({ event: "config-check-failed", error: asHaPairError(err).toJSON() }, "the config could not be checked against the cloud at start; run ha-pair preflight");
     return;

@@ -53,7 +53,8 @@ async function endpointCheck(service: string, url: string, inVpc: boolean): Prom
 async function configAgainstCloud(provider: CloudProvider, signal: AbortSignal): Promise<PreflightCheck[]> {
   if (!provider.checkConfig) return [];
   try {
-    const problems = await provider.checkConfig(signal);
+    const { problems, refused } = await provider.checkConfig(signal);
+    if (refused.length > 0) return refused.map((p) => ({ name: `permission ${p.action}`, status: "fail", detail: `${p.target}: ${p.detail ?? "denied"}` }));
     if (problems.length === 0) {
       return [{ name: "config matches cloud", status: "ok", detail: "every interface attached to its own node, every instance, route and allocation present, every moving IP inside its interface's subnet" }];
     }
