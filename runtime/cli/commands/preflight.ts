@@ -66,7 +66,7 @@ async function configAgainstCloud(provider: CloudProvider, signal: AbortSignal):
 
 export const preflightCommand: Command = {
   name: "preflight",
-  summary: "check this node can fail over: IMDS, private endpoints, every mutating call permitted (DryRun), state readable and writable",
+  summary: "check this node can fail over: IMDS, private endpoints, the config matches the cloud, every mutating call permitted (DryRun), state readable and writable",
   usage: "ha-pair preflight --config FILE [--json]",
   options: CONFIG_FLAGS,
   async run({ values, out }) {
