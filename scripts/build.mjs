@@ -109,6 +109,7 @@ await build({
   entryPoints: {
     "ha-pair": join(root, "tools/cli.ts"),
     bench: join(root, "bench/run.ts"),
+    chaos: join(root, "tools/chaos/main.ts"),
   },
   outdir: join(root, "dist"),
   outExtension: { ".js": ".cjs" },

@@ -34,6 +34,25 @@ export interface InjectedFailure {
   times?: number;
 }
 
+/**
+ * Late-landing writes: a chosen mutating call (not a DryRun) is accepted but not answered; the
+ * server applies it `delayMs` after it arrived, whatever the client did meanwhile (timed out,
+ * retried, gave up, died). The real-world case: EC2 had the request and completed it after the
+ * caller's timeout fired.
+ */
+export interface LateWriteConfig {
+  /** API actions, e.g. ["ReplaceRoute"]; "*" for any mutating action. */
+  actions: string[];
+  /** Only calls naming this resource. */
+  target?: string;
+  /** Applied this long after arrival; a range draws uniformly per call. */
+  delayMs: number | { min: number; max: number };
+  /** Share of matching calls made late (0..1). Default 1. */
+  rate?: number;
+  /** How many calls are made late; then the fault is used up. Default: unlimited. */
+  times?: number;
+}
+
 /** Makes the authorizer refuse an action (on a target): UnauthorizedOperation / AccessDenied. */
 export interface DenyRule {
   action: string;
@@ -47,6 +66,8 @@ export interface FaultConfig {
   latencyMs?: number | { min: number; max: number };
   /** EC2 request-rate throttling per API action; false turns it off. Default on, with EC2's published numbers. */
   throttle?: false | ThrottleConfig;
+  /** Added to every IMDS call only (a slow metadata service), on top of latencyMs. Default 0. */
+  imdsLatencyMs?: number;
   /** Share of calls answered 500 InternalError or 503 Unavailable (0..1). */
   serverErrorRate?: number;
   /** Share of calls held without an answer until the client gives up (0..1). */
@@ -56,6 +77,8 @@ export interface FaultConfig {
   /** How far reads lag behind writes. Default 0 (strongly consistent). */
   staleReadMs?: number;
   failures?: InjectedFailure[];
+  /** Mutating EC2 calls held without an answer and applied server-side later, after the client gave up. */
+  lateWrites?: LateWriteConfig;
   deny?: DenyRule[];
   /** Restricts the random faults (server errors, timeouts, stale reads) to these actions. */
   actions?: string[];
@@ -92,6 +115,8 @@ export interface InjectedError {
 
 export type FaultOutcome =
   | { kind: "pass"; readAsOf?: number }
+  /** Hold the call unanswered and apply it after delayMs (a late-landing write). */
+  | { kind: "late"; delayMs: number }
   | { kind: "error"; error: InjectedError }
   | { kind: "timeout" };
 
@@ -203,6 +228,8 @@ export class FaultInjector {
   private callCounts = new Map<string, number>();
   private failuresUsed = new Map<InjectedFailure, number>();
   private lastWriteAt = Number.NEGATIVE_INFINITY;
+  private lateUsed = 0;
+  private late = { pending: 0, landed: 0, lastLandedAt: undefined as number | undefined };
 
   constructor(
     config: FaultConfig = {},
@@ -224,6 +251,22 @@ export class FaultInjector {
     if ("throttle" in partial) this.buckets.clear();
     if ("failures" in partial) this.failuresUsed.clear();
     if ("seed" in partial) this.callCounts.clear();
+    if ("lateWrites" in partial) this.lateUsed = 0;
+  }
+
+  /** Late-landing writes: how many are held now, how many have landed, when the last one did. */
+  get lateWrites(): Readonly<{ pending: number; landed: number; lastLandedAt: number | undefined }> {
+    return { ...this.late };
+  }
+
+  /** The server holds a late write (pending) and later applies it (landed), or drops it when the sim stops. */
+  noteLate(event: "held" | "landed" | "dropped"): void {
+    if (event === "held") this.late.pending += 1;
+    else this.late.pending = Math.max(0, this.late.pending - 1);
+    if (event === "landed") {
+      this.late.landed += 1;
+      this.late.lastLandedAt = this.clock();
+    }
   }
 
   /** A successful write makes the following Describe calls candidates for stale reads. */
@@ -260,10 +303,28 @@ export class FaultInjector {
     const errorDraw = random.next();
     const errorKindDraw = random.next();
     const staleDraw = random.next();
+    const lateDraw = random.next();
+    const lateDelayDraw = random.next();
     return {
-      latencyMs: this.latency(latencyDraw),
-      outcome: () => this.outcome(call, { timeoutDraw, errorDraw, errorKindDraw, staleDraw }),
+      latencyMs: this.latency(latencyDraw) + (call.service === "imds" ? Math.max(0, this.current.imdsLatencyMs ?? 0) : 0),
+      outcome: () => this.lateOutcome(call, lateDraw, lateDelayDraw) ?? this.outcome(call, { timeoutDraw, errorDraw, errorKindDraw, staleDraw }),
     };
+  }
+
+  /** A late-landing write, if this call is chosen for one (after throttling: a throttled call never reaches the service). */
+  private lateOutcome(call: CallDescription, draw: number, delayDraw: number): FaultOutcome | undefined {
+    const late = this.current.lateWrites;
+    if (!late || call.service !== "ec2" || !call.mutating || call.dryRun) return undefined;
+    if (!late.actions.some((action) => actionMatches(action, call.action))) return undefined;
+    if (late.target !== undefined && !call.targets.some((t) => resourceMatches(late.target as string, t))) return undefined;
+    if (late.times !== undefined && this.lateUsed >= late.times) return undefined;
+    if (draw >= (late.rate ?? 1)) return undefined;
+    if (!this.takeThrottleToken(call, this.clock())) {
+      return { kind: "error", error: { status: 503, code: "RequestLimitExceeded", message: "Request limit exceeded." } };
+    }
+    this.lateUsed += 1;
+    const delay = typeof late.delayMs === "number" ? late.delayMs : late.delayMs.min + delayDraw * (late.delayMs.max - late.delayMs.min);
+    return { kind: "late", delayMs: Math.max(0, delay) };
   }
 
   private latency(draw: number): number {

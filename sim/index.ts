@@ -3,6 +3,7 @@
  * an IMDSv2 server per pair node on ports of their own. Tests, the demo and the bench run the
  * unmodified AWS SDK (or the AWS CLI) against it.
  */
+import { setMaxListeners } from "node:events";
 import type { AwsAgentConfig as AgentConfig, NodeId } from "../runtime/config/types.js";
 import { buildAgentConfig, writeAgentConfig } from "./agent-config.js";
 import { type AccessKey, CredentialRegistry } from "./auth.js";
@@ -58,6 +59,8 @@ export interface AwsSim {
   readonly faults: Readonly<FaultConfig>;
   /** Changes fault injection at run time; only the fields given change. */
   setFaults(partial: Partial<FaultConfig>): void;
+  /** Late-landing writes (faults.lateWrites): held now, landed so far, when the last one landed (epoch ms). */
+  lateWrites(): Readonly<{ pending: number; landed: number; lastLandedAt: number | undefined }>;
   /** Replaces a principal's identity policies (validated as IAM would); null restores allow-all. */
   setIdentityPolicies(principal: string, documents: PolicyDocument[] | null): void;
   /** The policies set for a principal, if any. */
@@ -101,6 +104,8 @@ export async function startAwsSim(options: AwsSimOptions = {}): Promise<AwsSim> 
   const world = new Ec2World(topology, { idSeed: `ha-pair-sim-${seed}` });
   const s3 = new S3Store(topology.buckets);
   const stopping = new AbortController();
+  // Every request sleeping in injected latency listens on it: many at once is normal, not a leak.
+  setMaxListeners(0, stopping.signal);
   const identities = { a: identityOf(topology, "a"), b: identityOf(topology, "b") };
 
   const iam = new IdentityPolicies({ region: topology.region, ...(options.secureTransport !== undefined ? { secureTransport: options.secureTransport } : {}) }, options.identityPolicies);
@@ -165,6 +170,7 @@ export async function startAwsSim(options: AwsSimOptions = {}): Promise<AwsSim> 
         return faults.config;
       },
       setFaults: (partial) => faults.update(partial),
+      lateWrites: () => faults.lateWrites,
       setIdentityPolicies: (principal, documents) => iam.set(principal, documents),
       identityPolicies: (principal) => iam.get(principal),
       calls: calls.records,

@@ -157,6 +157,8 @@ const errorCodeIn = (xml: string): string | undefined => /<Code>([^<]+)<\/Code>/
 
 export async function startAwsServer(options: AwsServerOptions): Promise<AwsServer> {
   const { region, faults, calls } = options;
+  /** Late-landing writes not applied yet; dropped when the sim stops. */
+  const lateTimers = new Set<NodeJS.Timeout>();
 
   const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     const startedAt = Date.now();
@@ -202,6 +204,21 @@ export async function startAwsServer(options: AwsServerOptions): Promise<AwsServ
       if (outcome.kind === "timeout") {
         record({ action, status: 0, target: targets[0], errorCode: "Timeout", caller: authn.caller.arn });
         return; // held: the client's timeout fires; stop() closes the socket
+      }
+      if (outcome.kind === "late") {
+        // Held unanswered like a timeout, but applied later: the client has given up by then.
+        record({ action, status: 0, target: targets[0], errorCode: "LateWrite", caller: authn.caller.arn });
+        const caller = authn.caller;
+        faults.noteLate("held");
+        const timer = setTimeout(() => {
+          lateTimers.delete(timer);
+          const result = options.ec2.handle({ params, caller, requestId });
+          if (result.status === 200) faults.noteWrite();
+          faults.noteLate("landed");
+          calls.add({ service, time: Date.now(), ms: 0, action, status: result.status, target: targets[0], errorCode: "LateWriteLanded", caller: caller.arn });
+        }, outcome.delayMs);
+        lateTimers.add(timer);
+        return;
       }
       if (outcome.kind === "error") {
         return sendEc2(outcome.error.status, ec2ErrorXml(outcome.error.code, outcome.error.message, requestId), authn.caller.arn);
@@ -293,6 +310,11 @@ export async function startAwsServer(options: AwsServerOptions): Promise<AwsServ
     endpoint: `http://127.0.0.1:${port}`,
     stop: () =>
       new Promise<void>((resolve) => {
+        for (const timer of lateTimers) {
+          clearTimeout(timer);
+          faults.noteLate("dropped");
+        }
+        lateTimers.clear();
         server.close(() => resolve());
         // Also the sockets of held (timed-out) requests and idle keep-alive connections.
         server.closeAllConnections();

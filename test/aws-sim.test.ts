@@ -133,6 +133,7 @@ describe("operations and observation against the simulated cloud", () => {
     await p.observe(deadline());
     await failoverTo(p, config, "b");
     await p.checkPermissions(planOperations(planFailover(config, "a")), deadline());
+    await p.checkConfig!(deadline());
     await p.stateStore.read(deadline());
     const etag = await p.stateStore.write(sampleState(1), { ifNoneMatch: "*" }, deadline());
     await p.stateStore.write(sampleState(2), { ifMatch: etag }, deadline());

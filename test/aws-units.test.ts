@@ -201,7 +201,7 @@ describe("state object parsing", () => {
   it.each([
     ["not JSON", "{"],
     ["an array", "[]"],
-    ["wrong schema version", JSON.stringify({ ...good, schemaVersion: 2 })],
+    ["schema version 0", JSON.stringify({ ...good, schemaVersion: 0 })],
     ["bad node", JSON.stringify({ ...good, activeNode: "c" })],
     ["no operations", JSON.stringify({ ...good, operations: undefined })],
   ])("rejects %s as corrupt, naming the object and the fix", (_what, text) => {
@@ -238,7 +238,7 @@ describe("AWS_REQUIRED_ACTIONS", () => {
     expect(Object.keys(EC2_MUTATING_API).sort()).toEqual([...operationActions].sort());
     expect(AWS_REQUIRED_ACTIONS).toEqual({
       ec2Mutating: ["ec2:AssignPrivateIpAddresses", "ec2:AssociateAddress", "ec2:ReplaceRoute", "ec2:ReplaceRouteTableAssociation"],
-      ec2Read: ["ec2:DescribeNetworkInterfaces", "ec2:DescribeAddresses", "ec2:DescribeRouteTables"],
+      ec2Read: ["ec2:DescribeNetworkInterfaces", "ec2:DescribeAddresses", "ec2:DescribeRouteTables", "ec2:DescribeInstances", "ec2:DescribeSubnets"],
       s3: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
     });
     expect(AWS_REQUIRED_ACTIONS.ec2Read).toEqual(EC2_READ_API.map((a) => `ec2:${a}`));

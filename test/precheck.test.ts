@@ -78,7 +78,8 @@ describe("permission precheck before the trigger", () => {
   it("the check runs in parallel with the state read, before the trigger; recorded as checks, not operations", async () => {
     sim.setIdentityPolicies(ROLE, [pairPolicy(topology)]);
     const { provider, recorder, config } = agentOn(sim, "b");
-    const report = await failover(config, "b", provider, { recorder });
+    // The config check (its own test: pre-fence.test.ts) is off here, to count the permission checks alone.
+    const report = await failover(config, "b", provider, { recorder, checkConfig: false });
     expect(report.outcome).toBe("converged");
     const plan = planOperations(planFailover(config, "b"));
     const checks = recorder.calls.filter((c) => c.check);

@@ -13,7 +13,7 @@ export const EC2_MUTATING_API: { readonly [A in OperationAction]: A } = {
   ReplaceRouteTableAssociation: "ReplaceRouteTableAssociation",
 };
 
-export const EC2_READ_API = ["DescribeNetworkInterfaces", "DescribeAddresses", "DescribeRouteTables"] as const;
+export const EC2_READ_API = ["DescribeNetworkInterfaces", "DescribeAddresses", "DescribeRouteTables", "DescribeInstances", "DescribeSubnets"] as const;
 export type Ec2ReadAction = (typeof EC2_READ_API)[number];
 
 export const S3_API = ["GetObject", "PutObject", "DeleteObject"] as const;

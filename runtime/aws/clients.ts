@@ -144,7 +144,10 @@ export function createAwsClients(settings: AwsSettings, region: () => Promise<st
   // One credential provider for both clients: the default chain, memoized (refreshed before
   // expiry). With separate chains each client would fetch the instance-role credentials from
   // IMDS on its first call — and the EC2 client's first call is the failover's mutation wave.
-  const credentials = defaultProvider();
+  // Instance-role credentials come from IMDS with the SDK's 1 s timeout and no retry by default:
+  // a metadata service slower than that would fail every call. The config's request timeout and
+  // one retry keep the fetch bounded inside the failover's deadline (issue 9, defect 8).
+  const credentials = defaultProvider({ timeout: settings.requestMs, maxRetries: 1 });
   const common = {
     region,
     credentials,

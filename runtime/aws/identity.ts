@@ -13,7 +13,11 @@ import type { NodeIdentity } from "../core/provider.js";
 import { cleanMessage } from "./errors.js";
 
 export const IDENTITY_DOCUMENT_PATH = "/latest/dynamic/instance-identity/document";
-/** Per request (token and document, each connect + response). */
+/**
+ * Per request (token and document, each connect + response) unless the caller gives its own: the
+ * provider passes the config's request timeout, so a metadata service slower than a second does
+ * not fail a failover whose deadline allows it (the deadline signal still bounds the whole read).
+ */
 export const IMDS_TIMEOUT_MS = 1_000;
 /** One retry at most, after a short pause: a blip is survived, an absent IMDS is reported fast. */
 export const IMDS_RETRIES = 1;
@@ -23,7 +27,7 @@ export interface InstanceIdentity extends NodeIdentity {
   accountId?: string;
 }
 
-export async function fetchIdentity(imds: { endpoint: string; disabled: boolean }, signal?: AbortSignal): Promise<InstanceIdentity> {
+export async function fetchIdentity(imds: { endpoint: string; disabled: boolean }, signal?: AbortSignal, timeoutMs: number = IMDS_TIMEOUT_MS): Promise<InstanceIdentity> {
   if (imds.disabled) {
     throw new HaPairError({
       code: "ImdsDisabled",
@@ -35,7 +39,7 @@ export async function fetchIdentity(imds: { endpoint: string; disabled: boolean 
   }
   const service = new MetadataService({
     endpoint: imds.endpoint,
-    httpOptions: { timeout: IMDS_TIMEOUT_MS },
+    httpOptions: { timeout: timeoutMs },
     retries: IMDS_RETRIES,
     backoff: IMDS_RETRY_PAUSE_S,
     // IMDSv2 only: never fall back to an unauthenticated IMDSv1 GET when the token fails.

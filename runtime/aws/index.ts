@@ -16,6 +16,7 @@ import { fetchIdentity, withSignal, type InstanceIdentity } from "./identity.js"
 import { buildObservedState, ownerAccount, readResources } from "./observe.js";
 import { checkOperationPermissions } from "./permissions.js";
 import { SubnetAssociations } from "./route-table-associations.js";
+import { checkConfigAgainstCloud } from "./config-check.js";
 import { S3StateStore } from "./s3-state-store.js";
 
 export { AWS_REQUIRED_ACTIONS, AWS_S3_BUCKET_ACTIONS } from "./required-actions.js";
@@ -51,7 +52,7 @@ export function createAwsProvider(config: AgentConfig, options: AwsProviderOptio
   const instanceIdentity = (): Promise<InstanceIdentity> => {
     // Fetched once per process (an instance's identity does not change); a failure is not
     // remembered, so the next call tries again.
-    identityOnce ??= fetchIdentity(settings.imds).then(
+    identityOnce ??= fetchIdentity(settings.imds, undefined, settings.requestMs).then(
       (id) => {
         known.region ??= id.region;
         if (id.accountId) known.account ??= id.accountId;
@@ -117,6 +118,12 @@ export function createAwsProvider(config: AgentConfig, options: AwsProviderOptio
       known.account ??= ownerAccount(resources);
       associations.learn(resources.routeTables);
       return buildObservedState(config, resources);
+    },
+
+    checkConfig(signal: AbortSignal) {
+      return checkConfigAgainstCloud(clients.ec2, config, signal, { ...(onCall ? { onCall } : {}), region: () => known.region, account: () => known.account }, (err, action, target) =>
+        signal.aborted ? deadlineError({ action, target }, err) : classifyAwsError(err, { action, target, ...regionField() }),
+      );
     },
 
     checkPermissions(operations: Operation[], signal: AbortSignal): Promise<PermissionCheck[]> {

@@ -84,13 +84,13 @@ export async function checkOperationPermissions(ec2: EC2Client, planned: Operati
           const associationId = await context.associationId(op, signal);
           await tracked(context.onCall, call, () => sendAssociationSwap(ec2, op, associationId, signal, true), isDryRunOk);
           throw new DryRunSucceededError(op.action, context);
-        });
+        }, true);
       }
       if (op.action !== "AssignPrivateIpAddresses") {
         return verdict(op, target, context, async () => {
           await tracked(context.onCall, call, () => sendDryRun(ec2, op, signal), isDryRunOk);
           throw new DryRunSucceededError(op.action, context);
-        });
+        }, true);
       }
       return verdict(op, target, context, async () => {
         const primary = (await (primaries as Promise<Map<string, string>>)).get(op.networkInterfaceId);
@@ -134,7 +134,7 @@ function verificationReadChecks(ec2: EC2Client, operations: Operation[], interfa
         } catch (err) {
           if (isDryRunOk(err)) return { action, target, allowed: true };
           // Describe actions take no resource ARN: IAM evaluates them on "*".
-          return refusal(err, action, target, iamAction(action), ["*"], context);
+          return refusal(err, action, target, iamAction(action), ["*"], context, false);
         }
       }),
   );
@@ -153,7 +153,13 @@ async function primaryIps(ec2: EC2Client, interfaceIds: string[], signal: AbortS
   return map;
 }
 
-async function verdict(op: Operation, target: string, context: PermissionContext, check: () => Promise<unknown>): Promise<PermissionCheck> {
+/**
+ * `dryRun`: the check was the operation itself with DryRun, so EC2 validated its parameters and
+ * any permanent refusal is the operation's. Otherwise (the no-op AssignPrivateIpAddresses, the
+ * reads) only "not found" says something about the operation: the no-op's own parameters are not
+ * the operation's.
+ */
+async function verdict(op: Operation, target: string, context: PermissionContext, check: () => Promise<unknown>, dryRun = false): Promise<PermissionCheck> {
   const iam = iamAction(op.action);
   try {
     await check();
@@ -161,12 +167,12 @@ async function verdict(op: Operation, target: string, context: PermissionContext
   } catch (err) {
     if (isDryRunOk(err)) return { action: op.action, target, allowed: true };
     if (err instanceof DryRunSucceededError) return dryRunSucceeded(err, target);
-    return refusal(err, op.action, target, iam, operationArns(op, context.region(), context.account()), context);
+    return refusal(err, op.action, target, iam, operationArns(op, context.region(), context.account()), context, dryRun);
   }
 }
 
 /** What a failed check means: a refusal by IAM (naming the permission and resource), or no verdict. */
-function refusal(err: unknown, action: string, target: string, iam: string, arns: string[], context: PermissionContext): PermissionCheck {
+export function refusal(err: unknown, action: string, target: string, iam: string, arns: string[], context: PermissionContext, paramsChecked: boolean): PermissionCheck {
   if (awsErrorCode(err) === "UnauthorizedOperation") {
     const message = err instanceof Error ? cleanMessage(err.message) : "";
     // EC2 names the one resource it refused ("... on resource: arn:..."); AssociateAddress is
@@ -188,7 +194,9 @@ function refusal(err: unknown, action: string, target: string, iam: string, arns
   }
   const region = context.region();
   const error = classifyAwsError(err, { action, target, resourceArns: arns, ...(region ? { region } : {}) });
-  return { action, target, allowed: false, detail: error.describe() };
+  const code = awsErrorCode(err);
+  const invalid = error.errorClass === "permanent" && (paramsChecked || /NotFound|Malformed/.test(code));
+  return { action, target, allowed: false, code, ...(invalid ? { invalid: true } : {}), detail: error.describe() };
 }
 
 function isDryRunOk(err: unknown): boolean {

@@ -194,6 +194,16 @@ export function parseState(text: string, location: string): PairState {
   }
   if (typeof value !== "object" || value === null || Array.isArray(value)) throw corrupt("it is not a JSON object");
   const s = value as Partial<PairState>;
+  if (typeof s.schemaVersion === "number" && Number.isInteger(s.schemaVersion) && s.schemaVersion > 1) {
+    // A newer agent's state: never "corrupt, reset it" — a reset would delete that agent's state.
+    throw new HaPairError({
+      code: "StateFromNewerAgent",
+      errorClass: "permanent",
+      message: `The state object ${location} was written by a newer agent (schemaVersion ${s.schemaVersion}; this agent reads version 1${typeof s.owner === "object" && s.owner !== null ? `, written by node ${String((s.owner as { node?: unknown }).node)}` : ""}).`,
+      resource: location,
+      fix: "Upgrade the agent on this node to the version the other node runs. Do not reset the state object: it belongs to the newer agent.",
+    });
+  }
   if (s.schemaVersion !== 1) throw corrupt(`schemaVersion is ${JSON.stringify(s.schemaVersion)}, expected 1`);
   if (typeof s.generation !== "number" || !Number.isInteger(s.generation) || s.generation < 0) throw corrupt("generation is not a non-negative integer");
   if (s.activeNode !== "a" && s.activeNode !== "b") throw corrupt(`activeNode is ${JSON.stringify(s.activeNode)}, expected "a" or "b"`);

@@ -52,10 +52,10 @@ export function nodeOfIdentity(config: AgentConfig, identity: NodeIdentity): Nod
 }
 
 /** --activate, or else this node (from IMDS). */
-export async function resolveActivate(context: CommandContext, flag: string | undefined): Promise<{ node: NodeId; identity?: NodeIdentity }> {
+export async function resolveActivate(context: CommandContext, flag: string | undefined, signal?: AbortSignal): Promise<{ node: NodeId; identity?: NodeIdentity }> {
   const explicit = parseNodeFlag(flag);
   if (explicit) return { node: explicit };
-  const identity = await context.provider.identity();
+  const identity = await context.provider.identity(signal);
   const node = nodeOfIdentity(context.config, identity);
   if (!node) {
     throw new UsageError(

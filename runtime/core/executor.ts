@@ -12,6 +12,9 @@ import type { CloudProvider, PermissionCheck } from "./provider.js";
 import { CallRecorder, countByAction } from "./recorder.js";
 import type { OperationOutcome, PairState, StoredState } from "./state.js";
 import { deadlineSignal } from "./deadline.js";
+import { refusalBeforeFencing } from "./pre-fence.js";
+import { lateWriteWindowMs, mayHaveCallsInFlight, parseBounds, recordBounds, settleUntil } from "./late-writes.js";
+import type { ConfigProblem } from "./provider.js";
 
 export type FailoverOutcome =
   /** Every item points to the activated node. */
@@ -27,7 +30,8 @@ export type FailoverOutcome =
   /** Could not take the pair over (state store unreachable, not permitted, ...); nothing was changed. */
   | "failed";
 
-export type Phase = "prepare" | "fence" | "mutate" | "verify" | "record";
+/** settle: after converging, wait until calls of an earlier failover can no longer land, re-verify, repair (late-writes.ts). */
+export type Phase = "prepare" | "fence" | "mutate" | "verify" | "settle" | "record";
 
 export interface PhaseTiming {
   phase: Phase;
@@ -63,6 +67,10 @@ export interface FailoverReport {
   error?: { code: string; message: string; fix?: string };
   /** The planned operations the cloud refused in the permission check before the trigger (outcome "failed"). */
   missingPermissions?: PermissionCheck[];
+  /** How the config does not match the cloud, when that refused the failover before fencing (outcome "failed"). */
+  configProblems?: ConfigProblem[];
+  /** Things found on the way that an operator should know (e.g. a previous record with an implausible deadline, naming its writer). */
+  warnings?: string[];
 }
 
 export type FailoverEvent =
@@ -96,6 +104,10 @@ export interface PreparedFailover {
    * made. runFailover refuses — before fencing, so nothing moves — when any was denied.
    */
   permissions?: PermissionCheck[];
+  /** The config checked against the cloud before the trigger (provider.checkConfig); absent when not made. */
+  configProblems?: ConfigProblem[];
+  /** The config check could not be made (the cloud could not be read): why. */
+  configCheckError?: string;
 }
 
 export interface PrepareOptions {
@@ -114,6 +126,11 @@ export interface PrepareOptions {
    * of the trigger path as the daemon does (it re-checks off-path and passes the result in).
    */
   checkPermissions?: boolean;
+  /**
+   * Check the config against the cloud (every interface on its own node, every resource
+   * present) in the same parallel round as the state read. Default true.
+   */
+  checkConfig?: boolean;
 }
 
 /**
@@ -126,33 +143,48 @@ export async function prepareFailover(
   activate: NodeId,
   provider: CloudProvider,
   signal?: AbortSignal,
-  cached?: { stored: StoredState | null; permissions?: PermissionCheck[] },
+  cached?: { stored: StoredState | null; permissions?: PermissionCheck[]; configProblems?: ConfigProblem[] },
   options: PrepareOptions = {},
 ): Promise<PreparedFailover> {
   const plan = planFailover(config, activate);
   // A cached read comes with the daemon's cached check (or none): nothing is awaited here.
-  if (cached) return { config, activate, plan, stored: cached.stored, cached: true, ...(cached.permissions ? { permissions: cached.permissions } : {}) };
+  if (cached) {
+    return { config, activate, plan, stored: cached.stored, cached: true, ...(cached.permissions ? { permissions: cached.permissions } : {}), ...(cached.configProblems ? { configProblems: cached.configProblems } : {}) };
+  }
   const operations = planOperations(plan);
   const checking = options.checkPermissions !== false && operations.length > 0;
   // In parallel with the state read: the check adds no sequential step of its own. A check
   // that throws (not a denial) proves nothing and does not block the failover.
-  const [stored, permissions] = await Promise.all([
+  const checkSignal = signal ?? deadlineSignal(timeBudgets(config).deadlineMs);
+  const [stored, permissions, configCheck] = await Promise.all([
     provider.stateStore.read(signal),
-    checking ? provider.checkPermissions(operations, signal ?? deadlineSignal(timeBudgets(config).deadlineMs)).catch(() => undefined) : undefined,
+    checking ? provider.checkPermissions(operations, checkSignal).catch(() => undefined) : undefined,
+    options.checkConfig !== false && provider.checkConfig
+      ? provider.checkConfig(checkSignal).then((problems) => ({ problems }), (err: unknown) => ({ error: asHaPairError(err).describe() }))
+      : undefined,
     // What the operations need that the config cannot name (association IDs); failing here only moves the read into the wave.
-    provider.prefetch?.(operations, signal ?? deadlineSignal(timeBudgets(config).deadlineMs)).catch(() => undefined),
+    provider.prefetch?.(operations, checkSignal).catch(() => undefined),
   ]);
-  return { config, activate, plan, stored, ...(permissions ? { permissions } : {}) };
+  return {
+    config,
+    activate,
+    plan,
+    stored,
+    ...mergeRefusals(permissions, configCheck && "problems" in configCheck ? configCheck.problems.refused : []),
+    ...(configCheck && "problems" in configCheck ? { configProblems: configCheck.problems.problems } : {}),
+    ...(configCheck && "error" in configCheck ? { configCheckError: configCheck.error } : {}),
+  };
 }
 
-/** The refusal of a failover whose plan needs permissions the node's role lacks. */
-export function missingPermissionError(denied: PermissionCheck[]): { code: string; message: string; fix: string } {
-  const grants = [...new Set(denied.map((check) => `${check.permission ?? check.action} on ${check.resource ?? check.target}`))];
-  return {
-    code: "MissingPermission",
-    message: `Not taking over: the node's role may not ${grants.join("; ")}. Nothing was fenced and nothing was moved (a partial move would leave the pair split between the nodes).`,
-    fix: `Grant ${grants.join(" and ")} to the node's role (the stack's generated policy has them), then run \`ha-pair preflight\` and trigger again.`,
-  };
+/**
+ * A read of the config check the role may not make refuses like a denied operation; one the
+ * permission check already names (the same permission on the same resource) is not named twice.
+ */
+function mergeRefusals(permissions: PermissionCheck[] | undefined, refused: PermissionCheck[]): { permissions?: PermissionCheck[] } {
+  const named = new Set((permissions ?? []).filter((p) => p.denied).map((p) => `${p.permission} ${p.resource}`));
+  const extra = refused.filter((p) => !named.has(`${p.permission} ${p.resource}`));
+  if (!permissions && extra.length === 0) return {};
+  return { permissions: [...(permissions ?? []), ...extra] };
 }
 
 /** prepare + run, for a one-shot command. */
@@ -220,6 +252,7 @@ export async function runFailover(
   const signal = deadlineSignal(budgets.deadlineMs, options.signal);
   const started = performance.now();
   const phases: PhaseTiming[] = [];
+  const warnings: string[] = [];
   const timed = async <T>(phase: Phase, roundTrips: (result: T) => number, body: () => Promise<T>): Promise<T> => {
     options.onEvent?.({ type: "phase-start", phase });
     const at = performance.now();
@@ -238,23 +271,28 @@ export async function runFailover(
       taskId,
       durationMs: 0,
       totalMs: performance.now() - started,
-      criticalPathRoundTrips: phases.filter((p) => p.phase !== "record" && p.phase !== "prepare").reduce((n, p) => n + p.roundTrips, 0),
+      criticalPathRoundTrips: phases.filter((p) => p.phase !== "record" && p.phase !== "prepare" && p.phase !== "settle").reduce((n, p) => n + p.roundTrips, 0),
       apiCalls: calls.length,
       apiCallsByAction: countByAction(calls),
       attempts: calls.reduce((n, c) => n + c.attempts, 0),
       phases,
       operations: [],
       differences: [],
+      ...(warnings.length > 0 ? { warnings } : {}),
       ...fields,
     };
   };
 
-  // 0. A planned operation the role may not perform would fail while the rest of the wave
-  //    lands, leaving the pair split between the nodes: refuse before fencing instead.
-  const denied = (prepared.permissions ?? []).filter((check) => check.denied);
-  if (denied.length > 0) {
-    return report({ outcome: "failed", activeNode: null, missingPermissions: denied, error: missingPermissionError(denied) });
+  // 0. A planned operation the role may not perform (or that the cloud refuses as it stands)
+  //    would fail while the rest of the wave lands, leaving the pair split between the nodes;
+  //    a config whose interfaces are not its nodes' would move the pair to the wrong node:
+  //    refuse before fencing instead.
+  const refusal = refusalBeforeFencing(prepared);
+  if (refusal) {
+    const { missingPermissions, configProblems, ...error } = refusal;
+    return report({ outcome: "failed", activeNode: null, ...(missingPermissions ? { missingPermissions } : {}), ...(configProblems ? { configProblems } : {}), error });
   }
+  if (prepared.configCheckError) warnings.push(`The config could not be checked against the cloud before fencing: ${prepared.configCheckError}`);
 
   // 1. Fencing: exactly one node may move the pair at a time.
   let fence;
@@ -263,7 +301,7 @@ export async function runFailover(
     fence = await timed("fence", (f) => (f.reread ? 3 : 1), () =>
       takeOver(
         provider.stateStore,
-        { label: config.label, activate, taskId, owner: { node: activate, ...options.owner }, now: now(), deadlineMs: budgets.deadlineMs },
+        { label: config.label, activate, taskId, owner: { node: activate, ...options.owner }, now: now(), deadlineMs: budgets.deadlineMs, lateWindowMs: lateWriteWindowMs(budgets) },
         prepared.stored,
         signal,
         { cachedRead: prepared.cached === true },
@@ -290,6 +328,8 @@ export async function runFailover(
     });
   }
 
+  if (fence.warning) warnings.push(fence.warning);
+
   // 2. Mutation waves: every operation of a wave in parallel, each retried by the SDK under the deadline.
   const outcomes: OperationOutcome[] = [];
   for (const wave of plan.waves) {
@@ -299,8 +339,29 @@ export async function runFailover(
   }
 
   // 3. Verification: one batched read per resource type; re-read while the cloud's reads lag behind its writes.
-  const verified = await timed("verify", (v) => v.reads, () => verify(config, activate, plan, outcomes, provider, signal, budgets.verifyIntervalMs, options));
+  let verified = await timed("verify", (v) => v.reads, () => verify(config, activate, plan, outcomes, provider, signal, budgets.verifyIntervalMs, options));
   const durationMs = performance.now() - started;
+
+  // 3b. Calls of an earlier failover to the other node could still land when we fenced
+  //     (late-writes.ts): wait them out, re-verify, repair — also when the verification did not
+  //     converge, since what it saw may be exactly such a late write.
+  const late = parseBounds(fence.state.lateUntil);
+  const lateUntil = settleUntil(late, activate);
+  if (lateUntil > 0) {
+    verified = await timed("settle", (v) => v.reads + 1, async () => {
+      await sleep(Math.max(0, lateUntil - now().getTime()));
+      // The wait was covered by our record's deadline; the repair gets a deadline of its own.
+      const repairSignal = deadlineSignal(budgets.deadlineMs);
+      const observed = await provider.observe(repairSignal).catch(() => undefined);
+      const repair = planFailover(config, activate, observed);
+      for (const wave of repair.waves) {
+        const results = await Promise.all(wave.map((op) => runOperation(op, provider, repairSignal)));
+        outcomes.push(...results);
+        for (const outcome of results) options.onEvent?.({ type: "operation", outcome });
+      }
+      return verify(config, activate, repair, outcomes, provider, repairSignal, budgets.verifyIntervalMs, options);
+    });
+  }
   const converged = verified.differences.length === 0 && !verified.error;
 
   // 4. Record the result, fenced by the ETag of our own takeover. The deadline may have passed:
@@ -314,6 +375,11 @@ export async function runFailover(
     operations: outcomes,
     ...(summary ? { error: summary } : {}),
   };
+  // Until when calls of this run (or earlier ones not yet waited out) may still land.
+  if (mayHaveCallsInFlight(outcomes, converged)) late[activate] = Math.max(late[activate] ?? 0, now().getTime() + lateWriteWindowMs(budgets));
+  const recordLate = recordBounds(late, now());
+  delete finalState.lateUntil;
+  if (recordLate) finalState.lateUntil = recordLate;
   let superseded: string | undefined;
   let recordError: HaPairError | undefined;
   await timed("record", () => 1, async () => {
@@ -321,8 +387,21 @@ export async function runFailover(
       await provider.stateStore.write(finalState, { ifMatch: fence.etag }, deadlineSignal(budgets.requestMs * 2));
     } catch (err) {
       if (err instanceof FencingConflictError) {
-        const current = await provider.stateStore.read(deadlineSignal(budgets.requestMs)).catch(() => null);
-        superseded = describeOwner(current?.state ?? null, now());
+        // Our version was replaced. By another node's takeover — or by something unreadable,
+        // which is not "another node took the pair over" and must be reported as what it is.
+        try {
+          const current = await provider.stateStore.read(deadlineSignal(budgets.requestMs));
+          superseded = describeOwner(current?.state ?? null, now());
+        } catch (readErr) {
+          const unreadable = asHaPairError(readErr);
+          recordError = new HaPairError({
+            code: unreadable.code,
+            errorClass: unreadable.errorClass,
+            message: `While this failover ran, ${provider.stateStore.location} was replaced by a state object that cannot be read: ${unreadable.message}`,
+            resource: provider.stateStore.location,
+            ...(unreadable.fix ? { fix: unreadable.fix } : {}),
+          });
+        }
       } else {
         recordError = asHaPairError(err);
       }

@@ -1,6 +1,7 @@
 import type { NodeId } from "../config/types.js";
 import { FencingConflictError, HaPairError } from "./errors.js";
-import { isStale, type PairState, type StateStore, type StoredState } from "./state.js";
+import { inheritedLateBounds, recordBounds, settleUntil } from "./late-writes.js";
+import { isStale, MAX_DEADLINE_MS, staleReason, type PairState, type StateStore, type StoredState } from "./state.js";
 
 export interface TakeOverIntent {
   label: string;
@@ -9,6 +10,8 @@ export interface TakeOverIntent {
   owner: PairState["owner"];
   now: Date;
   deadlineMs: number;
+  /** How long after its client gave up a call may still land (late-writes.ts); default: no late writes considered. */
+  lateWindowMs?: number;
 }
 
 export type TakeOverResult = (
@@ -22,6 +25,8 @@ export type TakeOverResult = (
 ) & {
   /** The read passed in was a cached one that turned out outdated, and the state was re-read once. */
   reread?: boolean;
+  /** Something about the previous record worth an operator's attention (an implausible deadline, naming its writer). */
+  warning?: string;
 };
 
 export interface TakeOverOptions {
@@ -60,11 +65,18 @@ export async function takeOver(
     });
   }
   const previous = read?.state ?? null;
+  const stale = previous ? staleReason(previous, intent.now) : undefined;
+  const warning = stale?.kind === "implausible" ? { warning: stale.message } : {};
   if (previous && previous.taskState === "RUNNING" && previous.activeNode !== intent.activate && !isStale(previous, intent.now)) {
     // A cached RUNNING may have finished since it was read.
     if (options.cachedRead) return takeOverFresh(store, intent, signal);
     return { acquired: false, reason: "busy", current: previous };
   }
+  // Calls of earlier failovers may still land: the new record carries the bound, and its deadline
+  // covers the wait for it, so that no node overruns this one while it waits and re-verifies.
+  const late = intent.lateWindowMs !== undefined ? inheritedLateBounds(previous, intent.now, intent.lateWindowMs) : {};
+  const lateUntil = recordBounds(late, intent.now);
+  const wait = Math.max(0, settleUntil(late, intent.activate) - intent.now.getTime());
   const state: PairState = {
     schemaVersion: 1,
     label: intent.label,
@@ -74,12 +86,14 @@ export async function takeOver(
     taskState: "RUNNING",
     owner: intent.owner,
     startedAt: intent.now.toISOString(),
-    deadlineAt: new Date(intent.now.getTime() + intent.deadlineMs).toISOString(),
+    // With a wait: the failover, the wait, and the re-verification and repair after it.
+    deadlineAt: new Date(intent.now.getTime() + Math.min(intent.deadlineMs + (wait > 0 ? wait + intent.deadlineMs : 0), MAX_DEADLINE_MS)).toISOString(),
+    ...(lateUntil ? { lateUntil } : {}),
     operations: [],
   };
   try {
     const etag = await store.write(state, read ? { ifMatch: read.etag } : { ifNoneMatch: "*" }, signal);
-    return { acquired: true, etag, state, previous };
+    return { acquired: true, etag, state, previous, ...warning };
   } catch (err) {
     if (!(err instanceof FencingConflictError)) throw err;
     if (options.cachedRead) return takeOverFresh(store, intent, signal);

@@ -39,10 +39,40 @@ export interface PermissionCheck {
    * (throttled, timed out) proves nothing either way.
    */
   denied?: boolean;
+  /**
+   * The cloud refused the call as it stands — a resource not found, an invalid parameter —
+   * so the real call would fail for good: like a denial, this stops a failover before fencing.
+   */
+  invalid?: boolean;
+  /** The cloud's error code, when the check was refused. */
+  code?: string;
   /** The permission missing, as the cloud's policy language names it (e.g. ec2:ReplaceRoute). */
   permission?: string;
   /** The resource it is missing on (an ARN), as the cloud named it when it refused. */
   resource?: string;
+}
+
+/**
+ * A way in which the config does not match the cloud, found by reading the cloud before
+ * fencing: an interface attached to another node (or to none), a node's instance that does not
+ * exist, an address outside its interface's subnet, a route or allocation that does not exist.
+ */
+export interface ConfigProblem {
+  /** error: a failover would move the wrong thing or fail half-way — refused before fencing. warning: worth a look. */
+  severity: "error" | "warning";
+  /** JSON pointer into the config, e.g. /nodes/b/interfaces/internal/id. */
+  path: string;
+  /** The resource the cloud was asked about. */
+  resource: string;
+  message: string;
+  fix: string;
+}
+
+/** The config checked against the cloud: its problems, or the reads the role may not make (then no problems are known). */
+export interface ConfigCheck {
+  problems: ConfigProblem[];
+  /** A read of the check refused by the cloud's IAM: like a denied operation, this stops a failover before fencing. */
+  refused: PermissionCheck[];
 }
 
 /**
@@ -65,6 +95,12 @@ export interface CloudProvider {
   checkPermissions(operations: Operation[], signal: AbortSignal): Promise<PermissionCheck[]>;
   /** The identity of the node this runs on. Throws HaPairError when the metadata service is unreachable. */
   identity(signal?: AbortSignal): Promise<NodeIdentity>;
+  /**
+   * Check the config against the cloud, changing nothing: every interface attached to its own
+   * node's instance, every instance present, every moving address inside its interface's
+   * subnet, every route and allocation present. Throws when the cloud could not be read.
+   */
+  checkConfig?(signal: AbortSignal): Promise<ConfigCheck>;
   /** The pair's state object. */
   readonly stateStore: StateStore;
   /** The API endpoints the clients will call (after env and config overrides), for preflight. */

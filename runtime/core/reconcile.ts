@@ -162,3 +162,25 @@ export class ReconcileLoop {
     await this.round;
   }
 }
+
+/**
+ * The role when no role command is configured (the default): the state object decides. This
+ * node is active only while the latest record names it with SUCCEEDED; any other record
+ * (the other node's, a RUNNING or FAILED one, none) makes it standby. The loop then only ever
+ * restores what the state already says — drift, or a late write that landed after its bound —
+ * and never moves the pair away from the node the state names.
+ */
+export function stateRole(node: NodeId, readState: () => Promise<StoredState | null>): () => Promise<RoleReading> {
+  return async () => {
+    let stored: StoredState | null;
+    try {
+      stored = await readState();
+    } catch (err) {
+      return { role: "unknown", detail: `state object unreadable: ${asHaPairError(err).code}` };
+    }
+    const state = stored?.state;
+    if (!state) return { role: "standby", detail: "state object: no record yet" };
+    const detail = `state object: node ${state.activeNode}, generation ${state.generation}, ${state.taskState}`;
+    return { role: state.activeNode === node && state.taskState === "SUCCEEDED" ? "active" : "standby", detail };
+  };
+}

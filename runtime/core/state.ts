@@ -32,6 +32,12 @@ export interface PairState {
   /** A RUNNING task past this instant is stale: its owner gave up or died. */
   deadlineAt: string;
   finishedAt?: string;
+  /**
+   * Per node: calls (of this or an earlier failover) moving the pair to that node may still be
+   * applied by the cloud until this instant (late-landing writes). A node taking the pair over
+   * waits for the other node's bound, re-verifies and repairs. See late-writes.ts.
+   */
+  lateUntil?: Partial<Record<NodeId, string>>;
   operations: OperationOutcome[];
   error?: string;
 }
@@ -58,6 +64,34 @@ export interface StateStore {
   probeWrite(signal?: AbortSignal): Promise<void>;
 }
 
+/**
+ * The largest deadline any agent may give a failover (the config schema's maximum of
+ * timeouts.deadlineMs). A RUNNING record that claims more than this — a garbled or far-future
+ * deadlineAt, or a writer whose clock runs ahead — cannot be a live failover of ours.
+ */
+export const MAX_DEADLINE_MS = 600_000;
+
+/**
+ * Why a RUNNING record no longer blocks a takeover, or undefined while it is a live failover:
+ * past its deadline (its owner gave up or died), or a deadline no agent could have set. The
+ * second is worth a warning naming the writer: its clock or its state writes are wrong.
+ */
+export function staleReason(state: PairState, now: Date): { kind: "expired" | "implausible"; message: string } | undefined {
+  if (state.taskState !== "RUNNING") return undefined;
+  const deadline = Date.parse(state.deadlineAt);
+  const started = Date.parse(state.startedAt);
+  const writer = `node ${state.owner?.node ?? state.activeNode}${state.owner?.instanceId ? ` (${state.owner.instanceId})` : ""}${state.owner?.host ? ` on ${state.owner.host}` : ""}`;
+  const implausible = (why: string) => ({
+    kind: "implausible" as const,
+    message: `the RUNNING state of generation ${state.generation} written by ${writer} ${why}, beyond any failover's deadline (at most ${MAX_DEADLINE_MS / 1000}s): treated as stale. Check that node's clock (NTP) and agent version.`,
+  });
+  if (!Number.isFinite(deadline)) return implausible(`has an unreadable deadlineAt ${JSON.stringify(state.deadlineAt)}`);
+  if (!Number.isFinite(started) || deadline - started > MAX_DEADLINE_MS) return implausible(`claims a deadline of ${state.deadlineAt} from a start at ${JSON.stringify(state.startedAt)}`);
+  if (deadline - now.getTime() > MAX_DEADLINE_MS) return implausible(`has a deadline ${state.deadlineAt} that lies ${Math.round((deadline - now.getTime()) / 1000)}s ahead of this node's clock`);
+  if (now.getTime() > deadline) return { kind: "expired", message: `the failover of generation ${state.generation} by ${writer} passed its deadline ${state.deadlineAt}` };
+  return undefined;
+}
+
 export function isStale(state: PairState, now: Date): boolean {
-  return state.taskState === "RUNNING" && now.getTime() > Date.parse(state.deadlineAt);
+  return staleReason(state, now) !== undefined;
 }

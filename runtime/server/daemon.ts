@@ -13,7 +13,7 @@ import { describeOwner } from "../core/fencing.js";
 import { planOperations } from "../core/operations.js";
 import { planFailover } from "../core/planner.js";
 import type { CloudProvider, NodeIdentity, PermissionCheck } from "../core/provider.js";
-import { ReconcileLoop, type ReconcileDecision, type ReconcileRound } from "../core/reconcile.js";
+import { ReconcileLoop, stateRole, type ReconcileDecision, type ReconcileRound } from "../core/reconcile.js";
 import type { CallRecorder } from "../core/recorder.js";
 import { StateCache } from "../core/state-cache.js";
 import { isStale } from "../core/state.js";
@@ -26,6 +26,7 @@ import { runRoleCommand } from "./role-command.js";
 import { HTTP_LIMITS, LOOPBACK, PERMISSION_CHECK_TIMING, type AgentSettings } from "./settings.js";
 import { AgentStartError, BearerToken } from "./token.js";
 import { deadlineSignal } from "../core/deadline.js";
+import { checkOwnershipAtStart } from "./ownership-check.js";
 
 /** Larger plans are not checked off-path: each check spends EC2 mutating-call tokens (50 burst, 5/s). */
 const MAX_CHECKED_OPERATIONS = 25;
@@ -102,6 +103,7 @@ async function serve(options: AgentDaemonOptions, bound: { token: BearerToken; l
     );
   }
   const nodeLog = log.child({ node });
+  await checkOwnershipAtStart(provider, deadlineSignal(budgets.deadlineMs), nodeLog);
   const owner = { instanceId: identity.instanceId, host: hostname() };
   const metrics = new AgentMetrics({ version: options.version, node, label: config.label, configDigest: digest });
 
@@ -283,7 +285,7 @@ async function serve(options: AgentDaemonOptions, bound: { token: BearerToken; l
           configDigest: digest,
           listen: { address: LOOPBACK, port: actualPort },
           reconcile: settings.reconcile
-            ? { enabled: true, program: settings.reconcile.roleCommand[0], intervalSeconds: settings.reconcile.intervalMs / 1000, holdDownSeconds: settings.reconcile.holdDownMs / 1000, timeoutSeconds: settings.reconcile.timeoutMs / 1000, lastRound: lastRound ?? null }
+            ? { enabled: true, program: settings.reconcile.roleCommand[0] ?? "state object", intervalSeconds: settings.reconcile.intervalMs / 1000, holdDownSeconds: settings.reconcile.holdDownMs / 1000, timeoutSeconds: settings.reconcile.timeoutMs / 1000, lastRound: lastRound ?? null }
             : { enabled: false },
           state: read ? (state ? { generation: state.generation, activeNode: state.activeNode, taskState: state.taskState, startedAt: state.startedAt, readAgeSeconds: Math.round((Date.now() - read.readAt) / 100) / 10 } : { generation: 0, activeNode: null }) : null,
           task: coordinator.last ? { id: coordinator.last.id, state: coordinator.last.state } : null,
@@ -311,7 +313,10 @@ async function serve(options: AgentDaemonOptions, bound: { token: BearerToken; l
           provider,
           coordinator,
           readState: async () => (await cache.refresh()).stored,
-          role: () => runRoleCommand(settings.reconcile!.roleCommand, settings.reconcile!.timeoutMs),
+          // No role command configured: the state object decides (reconcile.ts stateRole).
+          role: settings.reconcile.roleCommand.length > 0
+            ? () => runRoleCommand(settings.reconcile!.roleCommand, settings.reconcile!.timeoutMs)
+            : stateRole(node, async () => (await cache.refresh()).stored),
           holdDownMs: settings.reconcile.holdDownMs,
         },
         settings.reconcile.intervalMs,
@@ -336,7 +341,7 @@ async function serve(options: AgentDaemonOptions, bound: { token: BearerToken; l
   loop?.start();
 
   nodeLog.info(
-    { event: "started", url, port: actualPort, instanceId: identity.instanceId, reconcile: settings.reconcile ? { intervalSeconds: settings.reconcile.intervalMs / 1000, holdDownSeconds: settings.reconcile.holdDownMs / 1000, program: settings.reconcile.roleCommand[0] } : false, stateRefreshSeconds: settings.stateRefreshMs / 1000 },
+    { event: "started", url, port: actualPort, instanceId: identity.instanceId, reconcile: settings.reconcile ? { intervalSeconds: settings.reconcile.intervalMs / 1000, holdDownSeconds: settings.reconcile.holdDownMs / 1000, program: settings.reconcile.roleCommand[0] ?? "state object" } : false, stateRefreshSeconds: settings.stateRefreshMs / 1000 },
     `agent for node ${node} of pair "${config.label}" listening on ${url}`,
   );
 

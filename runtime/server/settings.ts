@@ -11,6 +11,12 @@ export interface AgentSettings {
   port: number;
   tokenFile: string;
   stateRefreshMs: number;
+  /**
+   * The reconcile loop. On by default: without a role command in the config (roleCommand []),
+   * the role comes from the state object — this node is "active" only while the latest record
+   * names it with SUCCEEDED — so the loop only restores what the state says (drift, a write that
+   * landed after its bound) and never takes the pair from the other node.
+   */
   reconcile?: { roleCommand: string[]; intervalMs: number; holdDownMs: number; timeoutMs: number };
   /** How long a client may take to send its request headers / its whole request (defaults: HTTP_LIMITS). */
   http?: { headersTimeoutMs: number; requestTimeoutMs: number };
@@ -53,15 +59,11 @@ export function agentSettings(config: AgentConfig, flags: AgentFlags = {}): Agen
     port,
     tokenFile: flags.tokenFile ?? agent.tokenFile ?? DEFAULT_AGENT.tokenFile,
     stateRefreshMs: (agent.stateRefreshSeconds ?? DEFAULT_AGENT.stateRefreshSeconds) * 1000,
-    ...(reconcile
-      ? {
-          reconcile: {
-            roleCommand: [...reconcile.roleCommand],
-            intervalMs: (reconcile.intervalSeconds ?? DEFAULT_AGENT.reconcile.intervalSeconds) * 1000,
-            holdDownMs: (reconcile.holdDownSeconds ?? DEFAULT_AGENT.reconcile.holdDownSeconds) * 1000,
-            timeoutMs: (reconcile.timeoutSeconds ?? DEFAULT_AGENT.reconcile.timeoutSeconds) * 1000,
-          },
-        }
-      : {}),
+    reconcile: {
+      roleCommand: reconcile ? [...reconcile.roleCommand] : [],
+      intervalMs: (reconcile?.intervalSeconds ?? DEFAULT_AGENT.reconcile.intervalSeconds) * 1000,
+      holdDownMs: (reconcile?.holdDownSeconds ?? DEFAULT_AGENT.reconcile.holdDownSeconds) * 1000,
+      timeoutMs: (reconcile?.timeoutSeconds ?? DEFAULT_AGENT.reconcile.timeoutSeconds) * 1000,
+    },
   };
 }

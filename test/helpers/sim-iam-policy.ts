@@ -28,7 +28,7 @@ export function pairResourceArns(topology: Topology) {
 export function pairPolicy(topology: Topology, options: PairPolicyOptions = {}): PolicyDocument {
   const arns = pairResourceArns(topology);
   const statements: PolicyStatement[] = [
-    { Sid: "Describe", Effect: "Allow", Action: ["ec2:DescribeNetworkInterfaces", "ec2:DescribeAddresses", "ec2:DescribeRouteTables"], Resource: "*" },
+    { Sid: "Describe", Effect: "Allow", Action: ["ec2:DescribeNetworkInterfaces", "ec2:DescribeAddresses", "ec2:DescribeRouteTables", "ec2:DescribeInstances", "ec2:DescribeSubnets"], Resource: "*" },
     { Sid: "AssignPrivateIps", Effect: "Allow", Action: "ec2:AssignPrivateIpAddresses", Resource: arns.interfaces },
     { Sid: "AssociateAddress", Effect: "Allow", Action: "ec2:AssociateAddress", Resource: [...arns.elasticIps, ...arns.interfaces] },
     { Sid: "ReplaceRoute", Effect: "Allow", Action: "ec2:ReplaceRoute", Resource: arns.routeTables },

@@ -2,9 +2,9 @@ import { lookup } from "node:dns/promises";
 import { BlockList, isIP } from "node:net";
 import type { AgentConfig, AwsAgentConfig } from "../../config/types.js";
 import { timeBudgets } from "../../config/types.js";
-import type { CloudProvider } from "../../core/provider.js";
 import { describeTwinDrift, twinTableDrift } from "../../core/twin-drift.js";
 import { asHaPairError } from "../../core/errors.js";
+import type { CloudProvider } from "../../core/provider.js";
 import { planOperations } from "../../core/operations.js";
 import { planFailover } from "../../core/planner.js";
 import { openContext, nodeOfIdentity, requireConfigFlag } from "../context.js";
@@ -51,9 +51,24 @@ async function endpointCheck(service: string, url: string, inVpc: boolean): Prom
   return { name: `endpoint ${service}`, status: "fail", detail: `${shown} is public: create an ${service.toUpperCase()} interface VPC endpoint with private DNS enabled, so failover needs no internet, NAT or public IP` };
 }
 
+/** The config against the cloud (issue 9, defect 2): one check line per problem, with its JSON path and the fix. */
+async function configAgainstCloud(provider: CloudProvider, signal: AbortSignal): Promise<PreflightCheck[]> {
+  if (!provider.checkConfig) return [];
+  try {
+    const { problems, refused } = await provider.checkConfig(signal);
+    if (refused.length > 0) return refused.map((p) => ({ name: `permission ${p.action}`, status: "fail", detail: `${p.target}: ${p.detail ?? "denied"}` }));
+    if (problems.length === 0) {
+      return [{ name: "config matches cloud", status: "ok", detail: "every interface attached to its own node, every instance, route and allocation present, every moving IP inside its interface's subnet" }];
+    }
+    return problems.map((p) => ({ name: `config ${p.path}`, status: p.severity === "error" ? "fail" : "warn", detail: `${p.message} Fix: ${p.fix}` }));
+  } catch (err) {
+    return [{ name: "config matches cloud", status: "fail", detail: `could not be checked: ${asHaPairError(err).describe()}` }];
+  }
+}
+
 export const preflightCommand: Command = {
   name: "preflight",
-  summary: "check this node can fail over: IMDS, private endpoints, every mutating call permitted (DryRun), state readable and writable",
+  summary: "check this node can fail over: IMDS, private endpoints, the config matches the cloud, every mutating call permitted (DryRun), state readable and writable",
   usage: "ha-pair preflight --config FILE [--json]",
   options: CONFIG_FLAGS,
   async run({ values, out }) {
@@ -90,8 +105,9 @@ export const preflightCommand: Command = {
 
     // Every call either node would make, checked with DryRun: a node must be able to take the pair over.
     const operations = [...planOperations(planFailover(config, "a")), ...planOperations(planFailover(config, "b"))];
-    const [permissions, stateRead, stateWrite] = await Promise.all([
+    const [permissions, configChecks, stateRead, stateWrite] = await Promise.all([
       provider.checkPermissions(operations, signal).catch((err: unknown) => asHaPairError(err)),
+      configAgainstCloud(provider, signal),
       provider.stateStore.read(signal).then(
         (stored) => ({ name: "state read", status: "ok" as const, detail: `${provider.stateStore.location}: ${stored ? `generation ${stored.state.generation}, node ${stored.state.activeNode}, ${stored.state.taskState}` : "no state yet (the first failover creates it)"}` }),
         (err: unknown) => ({ name: "state read", status: "fail" as const, detail: asHaPairError(err).describe() }),
@@ -108,6 +124,7 @@ export const preflightCommand: Command = {
         checks.push({ name: `permission ${p.action}`, status: p.allowed ? "ok" : "fail", detail: p.allowed ? `${p.target}: allowed (${config.cloud === "azure" ? "RBAC permissions" : "DryRun"})` : `${p.target}: ${p.detail ?? "denied"}` });
       }
     }
+    checks.push(...configChecks);
     checks.push(stateRead, stateWrite);
     if (config.cloud === "aws" && (config.routeTableAssociations ?? []).length > 0) checks.push(...(await twinTableChecks(config, provider, signal)));
 
