@@ -10,7 +10,7 @@ import { validateConfig } from "../../config/validate.js";
 import { ProblemList } from "../errors.js";
 import type { AwsInventory, FoundInterface, FoundRoute } from "./inventory.js";
 import { defaultStateKey, type AwsPairScope } from "./scope.js";
-import { cidrContains } from "./cidr.js";
+import { cidrContains } from "../cidr.js";
 
 export interface ResolvedNode {
   instanceId: string;

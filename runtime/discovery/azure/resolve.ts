@@ -7,7 +7,7 @@
 import { DEFAULT_LABEL_KEY, DEFAULT_NIC_MAP_KEY, NODE_IDS, type NodeId } from "../../config/types.js";
 import type { AzureAgentConfig, AzureIpConfigurationConfig, AzureRouteConfig } from "../../config/azure-types.js";
 import { validateConfig } from "../../config/validate.js";
-import { cidrContains } from "../aws/cidr.js";
+import { cidrContains } from "../cidr.js";
 import { ProblemList } from "../errors.js";
 import type { Json } from "../../azure/arm.js";
 import type { AzureInventory } from "./arm-inventory.js";
