@@ -43,6 +43,8 @@ describe("discover azure: tags, CFE declaration, Terraform state", () => {
     expect(byTags.documents["agent-config.json"]).toEqual(expected);
     expect(byCfe.documents["agent-config.json"]).toEqual(expected);
     expect(byTerraform.documents["agent-config.json"]).toEqual(expected);
+    const byBoth = await discover({ cfeFile: files.cfeFile, terraformStateFile: files.terraformFile, subscriptionId: undefined, resourceGroup: undefined });
+    expect(byBoth.documents["agent-config.json"]).toEqual(expected);
     const config = byTags.documents["agent-config.json"] as AzureAgentConfig;
     // The route at a shared-services appliance is not the pair's (f5_self_ips): left alone.
     expect(config.routes!.flatMap((r) => r.addressPrefixes)).not.toContain("10.200.0.0/16");
@@ -66,6 +68,14 @@ describe("discover azure: tags, CFE declaration, Terraform state", () => {
     expect(lifecycle).toContainEqual(expect.objectContaining({ address: 'module.bigip_ha.azurerm_route_table.spoke["rt-spoke-1"]', ignoreChanges: ["route"] }));
     expect(lifecycle).toContainEqual(expect.objectContaining({ address: 'module.bigip_ha.azurerm_network_interface.nic["a-external"]', ignoreChanges: ["ip_configuration"] }));
     expect(lifecycle.some((l) => l.address.includes("internal"))).toBe(false);
+  });
+
+  it("--node-a chooses node a by VM name (default: the first VM name), whichever node is active", async () => {
+    const swapped = (await discover({ label: sim.topology.label, nodeA: "nva-b" })).documents["agent-config.json"] as AzureAgentConfig;
+    const { $schema: _schema, timeouts: _timeouts, ...expected } = sim.agentConfig();
+    expect(swapped.nodes).toEqual({ a: expected.nodes.b, b: expected.nodes.a });
+    const unknown = await discover({ label: sim.topology.label, nodeA: "nva-c" }).catch((e: unknown) => e);
+    expect((unknown as AmbiguousPairError).problems[0]!.problem).toMatch(/--node-a nva-c is neither of the pair's VMs/);
   });
 
   it("a failover with the discovered config converges to b and back to a", async () => {

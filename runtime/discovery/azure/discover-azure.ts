@@ -30,10 +30,11 @@ function scopeFor(options: DiscoveryOptions, keys: AzureTagKeys): { scope: Azure
   if (options.cfeFile) {
     scope = scopeFromAzureCfeDeclaration(readJsonFile(options.cfeFile, "CFE declaration"), { file: options.cfeFile, keys, ...(options.label !== undefined ? { label: options.label } : {}) });
     if (terraform) {
-      // Both: the declaration says what floats, the state adds the resources it names by ID.
+      // Both: the declaration says what floats and which routes follow (its ranges and next hops
+      // are narrower than "every route at a pair NIC"); the state adds its NICs by ID and says
+      // where the pair is.
       const fromState = scopeFromAzureTerraform(terraform, { file: options.terraformStateFile!, keys, label: scope.label });
       scope.nicIds = fromState.nicIds;
-      scope.routeScopes.push(...fromState.routeScopes);
       scope.subscriptionId = fromState.subscriptionId;
       scope.resourceGroup = fromState.resourceGroup;
     }
