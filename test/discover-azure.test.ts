@@ -70,6 +70,16 @@ describe("discover azure: tags, CFE declaration, Terraform state", () => {
     expect(lifecycle.some((l) => l.address.includes("internal"))).toBe(false);
   });
 
+  it("a declaration without failoverRoutes (as F5's Azure Terraform examples write it) moves addresses only; the label then comes from --label", async () => {
+    const declaration = { class: "Cloud_Failover", environment: "azure", externalStorage: { scopingName: "devstoreaccount1" }, failoverAddresses: { enabled: true, addressGroupDefinitions: [{ type: "networkInterfaceAddress", scopingAddress: "10.0.1.10" }], requireScopingTags: false } };
+    const file = tempFile("decl.json", declaration);
+    const unlabelled = await discover({ cfeFile: file }).catch((e: unknown) => e);
+    expect((unlabelled as DiscoveryInputError).message).toMatch(/failoverAddresses\/scopingTags has no f5_cloud_failover_label: pass --label L/);
+    const config = (await discover({ cfeFile: file, label: sim.topology.label })).documents["agent-config.json"] as AzureAgentConfig;
+    expect(config.routes).toBeUndefined();
+    expect(config.addresses?.ipConfigurations?.map((c) => c.privateIp)).toEqual(["10.0.1.10"]);
+  });
+
   it("--node-a chooses node a by VM name (default: the first VM name), whichever node is active", async () => {
     const swapped = (await discover({ label: sim.topology.label, nodeA: "nva-b" })).documents["agent-config.json"] as AzureAgentConfig;
     const { $schema: _schema, timeouts: _timeouts, ...expected } = sim.agentConfig();

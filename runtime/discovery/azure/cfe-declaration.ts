@@ -58,7 +58,8 @@ export function scopeFromAzureCfeDeclaration(document: unknown, options: { file:
     routeScopes.push(withLimits(name ? { routeTableName: name } : { tags: tags! }, ranges(group.scopingAddressRanges) ?? commonRanges, staticNextHops(group.defaultNextHopAddresses) ?? commonHops));
   }
   const routeTags = stringRecord(routes.scopingTags);
-  if (definitions.length === 0 && routes.enabled !== false) routeScopes.push(withLimits({ tags: routeTags ?? { [keys.labelKey]: label } }, commonRanges, commonHops));
+  // No failoverRoutes (or enabled: false): CFE moves no route, and neither will the agent.
+  if (definitions.length === 0 && isObject(declaration.failoverRoutes) && routes.enabled !== false) routeScopes.push(withLimits({ tags: routeTags ?? { [keys.labelKey]: label } }, commonRanges, commonHops));
 
   const storageName = typeof storage.scopingName === "string" ? storage.scopingName : undefined;
   const storageTags = stringRecord(storage.scopingTags);
