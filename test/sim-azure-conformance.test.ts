@@ -34,6 +34,17 @@ afterAll(async () => {
   await sim.stop();
 });
 
+/** The unmodified @azure/arm-network client as node a, its bearer policy allowing the sim's loopback http. */
+function networkClientAsNodeA(): NetworkManagementClient {
+  process.env.AZURE_POD_IDENTITY_AUTHORITY_HOST = sim.imds.a;
+  process.env.AZURE_CLIENT_ID = sim.clientIds.a;
+  const credential = new ManagedIdentityCredential({ clientId: sim.clientIds.a });
+  const client = new NetworkManagementClient(credential, sim.topology.subscriptionId, { endpoint: sim.arm });
+  client.pipeline.removePolicy({ name: bearerTokenAuthenticationPolicyName });
+  client.pipeline.addPolicy(loopbackAwareBearerPolicy(credential, ARM_SCOPE), { phase: "Sign" });
+  return client;
+}
+
 const arm = (path: string, init: RequestInit = {}) =>
   fetch(`${sim.arm}${path}${path.includes("?") ? "&" : "?"}${API}`, { ...init, headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json", ...(init.headers ?? {}) } });
 
@@ -122,12 +133,7 @@ describe("simulated ARM: shapes, status codes and headers", () => {
   });
 
   it("the unmodified @azure/arm-network client reads and updates a route table through its own LRO poller (fast: Retry-After on a 200 poll dropped)", async () => {
-    process.env.AZURE_POD_IDENTITY_AUTHORITY_HOST = sim.imds.a;
-    process.env.AZURE_CLIENT_ID = sim.clientIds.a;
-    const credential = new ManagedIdentityCredential({ clientId: sim.clientIds.a });
-    const client = new NetworkManagementClient(credential, sim.topology.subscriptionId, { endpoint: sim.arm });
-    client.pipeline.removePolicy({ name: bearerTokenAuthenticationPolicyName });
-    client.pipeline.addPolicy(loopbackAwareBearerPolicy(credential, ARM_SCOPE), { phase: "Sign" });
+    const client = networkClientAsNodeA();
     // Without it the SDK's poller obeys the poll's Retry-After: 10 over updateIntervalInMs (a 10 s wait per poll).
     client.pipeline.addPolicy(fastPollPolicy, { afterPhase: "Retry" });
     const name = sim.agentConfig().routes![1]!.routeTableId.split("/").pop()!;
@@ -169,12 +175,7 @@ describe("simulated ARM: list operations (NetworkInterfaces_List / _ListAll, Rou
   });
 
   it("the unmodified @azure/arm-network client pages through the lists", async () => {
-    process.env.AZURE_POD_IDENTITY_AUTHORITY_HOST = sim.imds.a;
-    process.env.AZURE_CLIENT_ID = sim.clientIds.a;
-    const credential = new ManagedIdentityCredential({ clientId: sim.clientIds.a });
-    const client = new NetworkManagementClient(credential, sim.topology.subscriptionId, { endpoint: sim.arm });
-    client.pipeline.removePolicy({ name: bearerTokenAuthenticationPolicyName });
-    client.pipeline.addPolicy(loopbackAwareBearerPolicy(credential, ARM_SCOPE), { phase: "Sign" });
+    const client = networkClientAsNodeA();
     const names = async <T extends { name?: string }>(pages: AsyncIterable<T>) => {
       const out: string[] = [];
       for await (const item of pages) out.push(item.name!);

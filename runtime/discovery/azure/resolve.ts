@@ -4,10 +4,11 @@
  * storage account of the state. Every ambiguity is collected and reported at once, each naming
  * the resources and the fix.
  */
-import { DEFAULT_LABEL_KEY, DEFAULT_NIC_MAP_KEY, NODE_IDS, type NodeId } from "../../config/types.js";
+import { NODE_IDS, type NodeId } from "../../config/types.js";
 import type { AzureAgentConfig, AzureIpConfigurationConfig, AzureRouteConfig } from "../../config/azure-types.js";
 import { validateConfig } from "../../config/validate.js";
 import { cidrContains } from "../cidr.js";
+import { configTagKeys } from "../tag-keys.js";
 import { ProblemList } from "../errors.js";
 import type { Json } from "../../azure/arm.js";
 import type { AzureInventory } from "./arm-inventory.js";
@@ -212,17 +213,13 @@ export function resolveAzurePair(inventory: AzureInventory, scope: AzurePairScop
     ...(blob && blob !== publicBlob ? { blob } : {}),
     ...(options.imdsEndpoint ? { imds: options.imdsEndpoint } : {}),
   };
-  const tags = {
-    ...(keys.labelKey !== DEFAULT_LABEL_KEY ? { labelKey: keys.labelKey } : {}),
-    ...(keys.nicMapKey !== DEFAULT_NIC_MAP_KEY ? { nicMapKey: keys.nicMapKey } : {}),
-  };
   const nodeConfig = (node: NodeId) => ({ instanceId: nodes[node].vmId, interfaces: Object.fromEntries(Object.entries(nodes[node].interfaces).map(([role, nic]) => [role, { id: nic.id, privateIp: nic.privateIp }])) });
   const config: AzureAgentConfig = {
     version: 1,
     cloud: "azure",
     label,
     subscriptionId: inventory.subscriptionId,
-    ...(Object.keys(tags).length > 0 ? { tags } : {}),
+    ...configTagKeys(keys),
     nodes: { a: nodeConfig("a"), b: nodeConfig("b") },
     ...(ipConfigurations.length > 0 ? { addresses: { ipConfigurations } } : {}),
     ...(routes.length > 0 ? { routes } : {}),
