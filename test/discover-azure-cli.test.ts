@@ -64,7 +64,7 @@ describe("ha-pair discover azure against `ha-pair sim azure --topology example`,
 
     // Exactly the pair the simulator built: its NICs, VMs, routes and state blob; the shell's IMDS variable, not the file, names node a's IMDS.
     const { $schema: _schema, ...pair } = buildAzureAgentConfig(exampleAzureTopology(), { arm: announced.arm, blob: announced.blob, imds: announced.imds.a }, "devstoreaccount1");
-    expect(read<AzureAgentConfig>(configFile)).toEqual({ ...pair, endpoints: { arm: announced.arm, blob: announced.blob } });
+    expect(read<AzureAgentConfig>(configFile)).toEqual({ ...pair, stateStore: { ...pair.stateStore, blob: "ha-pair/azure-edge/state.json" }, endpoints: { arm: announced.arm, blob: announced.blob } });
     expect(checkImportFile(read(join(out, "import.json")))).toEqual([]);
 
     const moved = await runCli(["failover", "--config", configFile, "--activate", "b", "--json"], env);

@@ -38,8 +38,10 @@ describe("discover azure: tags, CFE declaration, Terraform state", () => {
     const byTags = await discover({ label: sim.topology.label });
     const byCfe = await discover({ cfeFile: files.cfeFile });
     const byTerraform = await discover({ terraformStateFile: files.terraformFile, subscriptionId: undefined, resourceGroup: undefined });
-    // The sim's own config, less its schema path and the fast test timeouts (no pair states those).
-    const { $schema: _schema, timeouts: _timeouts, ...expected } = sim.agentConfig();
+    // The sim's own config, less its schema path and the fast test timeouts (no pair states those),
+    // its state blob named as a greenfield AzureHaPair names it.
+    const { $schema: _schema, timeouts: _timeouts, ...simConfig } = sim.agentConfig();
+    const expected = { ...simConfig, stateStore: { ...simConfig.stateStore, blob: "ha-pair/azure-edge/state.json" } };
     expect(byTags.documents["agent-config.json"]).toEqual(expected);
     expect(byCfe.documents["agent-config.json"]).toEqual(expected);
     expect(byTerraform.documents["agent-config.json"]).toEqual(expected);
@@ -57,13 +59,23 @@ describe("discover azure: tags, CFE declaration, Terraform state", () => {
     expect(checkImportFile(importFile)).toEqual([]);
     expect(importFile.resources).toEqual([
       { type: "ha-pair:index:AzureHaPair", name: "pair", component: true },
-      { type: "azure-native:storage:StorageAccount", name: "pair-state", id: `/subscriptions/${sim.topology.subscriptionId}/resourceGroups/${sim.topology.resourceGroup}/providers/Microsoft.Storage/storageAccounts/devstoreaccount1`, parent: "pair" },
+      { type: "azure-native:storage:StorageAccount", name: "pairst", id: `/subscriptions/${sim.topology.subscriptionId}/resourceGroups/${sim.topology.resourceGroup}/providers/Microsoft.Storage/storageAccounts/devstoreaccount1`, parent: "pair" },
     ]);
-    expect(byTags.documents["pair-args.json"]).toMatchObject({ resourceGroupName: "rg-ha-pair", location: "westeurope", manage: { tags: "verify", ipForwarding: "verify" }, adopt: { storageAccountId: expect.any(String) } });
+    expect(byTags.documents["pair-args.json"]).toMatchObject({
+      resourceGroupName: "rg-ha-pair",
+      location: "westeurope",
+      nodes: { a: { vmId: expect.stringMatching(/virtualMachines\/nva-a$/), interfaces: { external: { networkInterfaceId: expect.stringMatching(/nva-a-ext$/), privateIp: "10.0.1.4", subnetId: expect.stringMatching(/virtualNetworks\/vnet-hub\/subnets\/external$/) } } } },
+      network: { virtualNetworkId: expect.stringMatching(/virtualNetworks\/vnet-hub$/) },
+      storage: { accountName: "devstoreaccount1", containerName: "ha-pair" },
+      manage: { tags: "verify", ipForwarding: "verify" },
+      adopt: { storageAccountId: expect.any(String) },
+    });
+    expect(byTags.documents["pair-args.json"]).not.toHaveProperty("statePrefix");
 
     const byTerraform = await discover({ terraformStateFile: files.terraformFile });
     expect((byTerraform.documents["import.json"] as { resources: unknown[] }).resources).toHaveLength(1);
-    expect(byTerraform.documents["pair-args.json"]).toMatchObject({ stateStorage: { existingAccountName: "devstoreaccount1", containerName: "ha-pair" } });
+    expect(byTerraform.documents["pair-args.json"]).toMatchObject({ storage: { existingAccountName: "devstoreaccount1", existingContainerName: "ha-pair" } });
+    expect(byTerraform.documents["pair-args.json"]).not.toHaveProperty("adopt");
     const lifecycle = (byTerraform.documents["ownership.json"] as { terraform: { lifecycle: { address: string; ignoreChanges: string[] }[] } }).terraform.lifecycle;
     expect(lifecycle).toContainEqual(expect.objectContaining({ address: 'module.bigip_ha.azurerm_route_table.spoke["rt-spoke-1"]', ignoreChanges: ["route"] }));
     expect(lifecycle).toContainEqual(expect.objectContaining({ address: 'module.bigip_ha.azurerm_network_interface.nic["a-external"]', ignoreChanges: ["ip_configuration"] }));
@@ -82,7 +94,7 @@ describe("discover azure: tags, CFE declaration, Terraform state", () => {
 
   it("--node-a chooses node a by VM name (default: the first VM name), whichever node is active", async () => {
     const swapped = (await discover({ label: sim.topology.label, nodeA: "nva-b" })).documents["agent-config.json"] as AzureAgentConfig;
-    const { $schema: _schema, timeouts: _timeouts, ...expected } = sim.agentConfig();
+    const expected = sim.agentConfig();
     expect(swapped.nodes).toEqual({ a: expected.nodes.b, b: expected.nodes.a });
     const unknown = await discover({ label: sim.topology.label, nodeA: "nva-c" }).catch((e: unknown) => e);
     expect((unknown as AmbiguousPairError).problems[0]!.problem).toMatch(/--node-a nva-c is neither of the pair's VMs/);

@@ -10,6 +10,7 @@ import { createArmClient, DEFAULT_ARM_ENDPOINT } from "../../azure/clients.js";
 import { AmbiguousPairError, DiscoveryInputError } from "../errors.js";
 import { checkImportFile } from "../import-file.js";
 import { readJsonFile } from "../json-file.js";
+import { defaultStateKey } from "../state-key.js";
 import { readTerraformState, type TerraformResource } from "../terraform-state.js";
 import type { CloudDiscoverer, DiscoveryOptions, DiscoveryResult } from "../types.js";
 import { buildAzureImportFile, buildAzurePairArgs } from "./adoption-files.js";
@@ -20,9 +21,8 @@ import { resolveAzurePair, type ResolvedAzurePair } from "./resolve.js";
 import { DEFAULT_AZURE_TAG_KEYS, tagScope, type AzurePairScope, type AzureTagKeys } from "./scope.js";
 import { scopeFromAzureTerraform } from "./terraform-scope.js";
 
-/** The container of the agent's state (a greenfield stack's default) and its blob per label. */
+/** The container of the agent's state, as AzureHaPair's default (its blob: defaultStateKey, as the component names it). */
 export const DEFAULT_STATE_CONTAINER = "ha-pair";
-export const defaultStateBlob = (label: string) => `${label.replace(/[^A-Za-z0-9._-]+/g, "-") || "pair"}/state.json`;
 
 function scopeFor(options: DiscoveryOptions, keys: AzureTagKeys): { scope: AzurePairScope; terraform?: TerraformResource[] } {
   const terraform = options.terraformStateFile ? readTerraformState(readJsonFile(options.terraformStateFile, "Terraform state"), options.terraformStateFile) : undefined;
@@ -86,7 +86,7 @@ export async function discoverAzure(options: DiscoveryOptions, env: NodeJS.Proce
   }
   const pair = resolveAzurePair(inventory, scope, {
     container: options.stateContainer ?? DEFAULT_STATE_CONTAINER,
-    blob: options.stateBlob ?? defaultStateBlob(scope.label),
+    blob: options.stateBlob ?? defaultStateKey(scope.label),
     ...(arm !== DEFAULT_ARM_ENDPOINT ? { armEndpoint: arm } : {}),
     ...(options.imdsEndpoint ? { imdsEndpoint: options.imdsEndpoint } : {}),
   });
@@ -95,7 +95,8 @@ export async function discoverAzure(options: DiscoveryOptions, env: NodeJS.Proce
     ...(terraform ? { terraform, terraformFile: options.terraformStateFile! } : {}),
     ...(options.cfeFile ? { cfeFile: options.cfeFile } : {}),
   });
-  const pairArgs = buildAzurePairArgs(pair, ownership);
+  const { args: pairArgs, notes: argNotes } = buildAzurePairArgs(pair, ownership);
+  pair.notes.push(...argNotes);
   const importFile = buildAzureImportFile(pairArgs, options.componentName);
   const importProblems = checkImportFile(importFile);
   if (importProblems.length > 0) throw new Error(`internal: import.json would be refused by pulumi import: ${importProblems.join("; ")}`);

@@ -18,6 +18,8 @@ export interface ResolvedNic {
   id: string;
   role: string;
   privateIp: string;
+  /** The primary ipConfiguration's subnet (where floating ipConfigurations join). */
+  subnetId?: string;
   ipForwarding: boolean;
   tags: Record<string, string>;
 }
@@ -42,7 +44,7 @@ export interface ResolveOptions {
 
 const props = (r: Json): Json => (r.properties ?? {}) as Json;
 const tagsOf = (r: Json): Record<string, string> => (r.tags ?? {}) as Record<string, string>;
-type IpConfig = { name: string; properties: { privateIPAddress?: string; primary?: boolean; publicIPAddress?: { id?: string } } };
+type IpConfig = { name: string; properties: { privateIPAddress?: string; primary?: boolean; publicIPAddress?: { id?: string }; subnet?: { id?: string } } };
 const ipConfigs = (nic: Json): IpConfig[] => (props(nic).ipConfigurations ?? []) as IpConfig[];
 const list = (items: string[]) => items.join(", ");
 
@@ -104,7 +106,8 @@ export function resolveAzurePair(inventory: AzureInventory, scope: AzurePairScop
         continue;
       }
       const primary = ipConfigs(nic).find((c) => c.properties.primary) ?? ipConfigs(nic)[0];
-      interfaces[role] = { id: String(nic.id), role, privateIp: primary?.properties.privateIPAddress ?? "", ipForwarding: props(nic).enableIPForwarding === true, tags: tagsOf(nic) };
+      const subnetId = primary?.properties.subnet?.id;
+      interfaces[role] = { id: String(nic.id), role, privateIp: primary?.properties.privateIPAddress ?? "", ...(subnetId ? { subnetId } : {}), ipForwarding: props(nic).enableIPForwarding === true, tags: tagsOf(nic) };
     }
     nodes[node] = { vmId: ordered[node].vmId, interfaces };
   }
