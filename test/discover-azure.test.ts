@@ -3,6 +3,7 @@
  * simulated Azure (ARM + Azurite): three sources, one config — the one the pair really is — and
  * a failover with it converges both ways.
  */
+import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AzureAgentConfig } from "../runtime/config/types.js";
 import { failover } from "../runtime/core/executor.js";
@@ -90,6 +91,44 @@ describe("discover azure: tags, CFE declaration, Terraform state", () => {
     const config = (await discover({ cfeFile: file, label: sim.topology.label })).documents["agent-config.json"] as AzureAgentConfig;
     expect(config.routes).toBeUndefined();
     expect(config.addresses?.ipConfigurations?.map((c) => c.privateIp)).toEqual(["10.0.1.10"]);
+  });
+
+  it("reads `terraform show -json` too; with a declaration, CFE moves the routes today (ownership)", async () => {
+    const v4 = JSON.parse(readFileSync(files.terraformFile, "utf8")) as { resources: { module: string; type: string; name: string; instances: { index_key?: string; attributes: Record<string, unknown> }[] }[] };
+    // The same resources as `terraform show -json` prints them: values.root_module.child_modules[].resources[].
+    const showJson = {
+      format_version: "1.0",
+      terraform_version: "1.9.8",
+      values: {
+        root_module: {
+          child_modules: [
+            {
+              address: "module.bigip_ha",
+              resources: v4.resources.flatMap((r) => r.instances.map((i) => ({ address: `module.bigip_ha.${r.type}.${r.name}${i.index_key !== undefined ? `["${i.index_key}"]` : ""}`, mode: "managed", type: r.type, name: r.name, values: i.attributes }))),
+            },
+          ],
+        },
+      },
+    };
+    const fromShow = await discover({ terraformStateFile: tempFile("show.json", showJson), subscriptionId: undefined, resourceGroup: undefined });
+    const fromV4 = await discover({ terraformStateFile: files.terraformFile, subscriptionId: undefined, resourceGroup: undefined });
+    for (const name of ["agent-config.json", "pair-args.json", "import.json"] as const) expect(fromShow.documents[name]).toEqual(fromV4.documents[name]);
+    // Ownership too, but for the file it names as its source.
+    const { sources: _show, ...ownedPerShow } = fromShow.documents["ownership.json"] as { sources: unknown };
+    const { sources: _v4, ...ownedPerV4 } = fromV4.documents["ownership.json"] as { sources: unknown };
+    expect(ownedPerShow).toEqual(ownedPerV4);
+    expect((ownedPerV4 as { terraform: { lifecycle: unknown[] } }).terraform.lifecycle.length).toBeGreaterThan(0);
+
+    const byCfe = await discover({ cfeFile: files.cfeFile });
+    const attributes = (byCfe.documents["ownership.json"] as { attributes: { kind: string; attribute: string; owner: string; haPair: string }[] }).attributes;
+    expect(attributes.filter((a) => a.kind === "routeTable" && a.attribute.endsWith("nextHopIpAddress")).map((a) => a.owner)).toEqual(["cfe", "cfe", "cfe", "cfe"]);
+    expect(attributes.find((a) => a.attribute === "ipConfigurations (secondary)")).toMatchObject({ owner: "cfe", haPair: "moves at failover" });
+  });
+
+  it("an ARM endpoint over plain http to anything but loopback is refused before a token is asked for", async () => {
+    const error = await discover({ label: sim.topology.label, armEndpoint: "http://management.example.com" }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DiscoveryInputError);
+    expect((error as Error).message).toMatch(/plain http is allowed to a loopback address only/);
   });
 
   it("--node-a chooses node a by VM name (default: the first VM name), whichever node is active", async () => {
