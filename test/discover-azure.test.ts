@@ -12,7 +12,7 @@ import { checkImportFile } from "../runtime/discovery/import-file.js";
 import { discoverAzure } from "../runtime/discovery/azure/discover-azure.js";
 import type { DiscoveryOptions } from "../runtime/discovery/types.js";
 import { azureAgentOn, azureHolder, startFastAzureSim, type AzureSim } from "./helpers/azure-sim.js";
-import { F5_AZURE_TOPOLOGY, writeF5AzureFiles } from "./helpers/f5-azure-pair.js";
+import { F5_AZURE_TOPOLOGY, seedManagementNics, writeF5AzureFiles } from "./helpers/f5-azure-pair.js";
 import { tempFile } from "./helpers/cli.js";
 
 let sim: AzureSim;
@@ -20,6 +20,7 @@ let files: { cfeFile: string; terraformFile: string };
 let base: Pick<DiscoveryOptions, "componentName" | "armEndpoint" | "imdsEndpoint" | "subscriptionId" | "resourceGroup">;
 beforeAll(async () => {
   sim = await startFastAzureSim({ topology: F5_AZURE_TOPOLOGY() });
+  seedManagementNics(sim);
   files = writeF5AzureFiles(sim.topology, sim.agentConfig().stateStore.account);
   base = { componentName: "pair", armEndpoint: sim.arm, imdsEndpoint: sim.imds.a, subscriptionId: sim.topology.subscriptionId, resourceGroup: sim.topology.resourceGroup };
 });

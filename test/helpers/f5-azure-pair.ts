@@ -1,8 +1,9 @@
 /**
  * An Azure BIG-IP pair as F5's Terraform modules / ARM templates leave it, in the simulated
  * Azure: the example topology with a floating VIP (ipConfiguration vip1 with its public IP on
- * node a's external NIC), CFE's tags on NICs, route tables (with f5_self_ips), the public IP and
- * the storage account; beside it the CFE declaration the BIG-IPs run and the azurerm Terraform
+ * node a's external NIC), CFE's tags on the external and internal NICs, route tables (with
+ * f5_self_ips), the public IP and the storage account; a management NIC on each VM with the
+ * module's own tags only (seedManagementNics); beside it the CFE declaration the BIG-IPs run and the azurerm Terraform
  * state (v4 .tfstate) that built it — written from the topology as those tools would.
  */
 import { mkdtempSync, writeFileSync } from "node:fs";
@@ -14,6 +15,29 @@ import { exampleAzureTopology, type AzureTopology } from "../../sim/azure/topolo
 
 export const F5_AZURE_TOPOLOGY = (): AzureTopology => exampleAzureTopology({ ipConfigurations: true });
 const LABEL_KEY = "f5_cloud_failover_label";
+const MODULE_TAGS = { owner: "netops", environment: "prod" };
+const mgmtNic = (t: AzureTopology, node: NodeId) => ({ name: `${t.nodes[node].vm}-mgmt`, privateIp: node === "a" ? "10.0.0.4" : "10.0.0.5" });
+
+/** Each BIG-IP's management NIC (first on the VM in F5's templates), carrying the module's tags but none of CFE's: not the pair's. */
+export function seedManagementNics(sim: { topology: AzureTopology; world: { seed(resource: Record<string, unknown>): void } }): void {
+  const t = sim.topology;
+  for (const node of ["a", "b"] as NodeId[]) {
+    const nic = mgmtNic(t, node);
+    sim.world.seed({
+      name: nic.name,
+      id: networkId(t, "networkInterfaces", nic.name),
+      type: "Microsoft.Network/networkInterfaces",
+      location: t.location,
+      tags: MODULE_TAGS,
+      properties: {
+        ipConfigurations: [{ name: "ipconfig1", properties: { privateIPAddress: nic.privateIp, privateIPAllocationMethod: "Static", privateIPAddressVersion: "IPv4", subnet: { id: subnetId(t, "mgmt") }, primary: true } }],
+        enableIPForwarding: false,
+        primary: true,
+        virtualMachine: { id: vmId(t, t.nodes[node].vm) },
+      },
+    });
+  }
+}
 const NIC_MAP_KEY = "f5_cloud_failover_nic_map";
 
 /** CFE's Azure declaration for the pair (route groups by table name, static next hops, the VIP by address). */
@@ -55,7 +79,7 @@ export function f5AzureTerraformState(t: AzureTopology, storageAccount: string):
         location: t.location,
         ip_forwarding_enabled: true,
         accelerated_networking_enabled: true,
-        tags: { [LABEL_KEY]: t.label, [NIC_MAP_KEY]: role },
+        tags: { ...MODULE_TAGS, [LABEL_KEY]: t.label, [NIC_MAP_KEY]: role },
         ip_configuration: [
           { name: "ipconfig1", primary: true, private_ip_address: nic.privateIp, private_ip_address_allocation: "Static", subnet_id: subnetId(t, nic.subnet), public_ip_address_id: "" },
           ...t.ipConfigurations
@@ -65,6 +89,17 @@ export function f5AzureTerraformState(t: AzureTopology, storageAccount: string):
       },
     })),
   );
+  const mgmt = (["a", "b"] as NodeId[]).map((node) => ({
+    index_key: node,
+    attributes: {
+      id: networkId(t, "networkInterfaces", mgmtNic(t, node).name),
+      name: mgmtNic(t, node).name,
+      resource_group_name: rg,
+      ip_forwarding_enabled: false,
+      tags: MODULE_TAGS,
+      ip_configuration: [{ name: "ipconfig1", primary: true, private_ip_address: mgmtNic(t, node).privateIp, private_ip_address_allocation: "Static", subnet_id: subnetId(t, "mgmt"), public_ip_address_id: "" }],
+    },
+  }));
   return {
     version: 4,
     terraform_version: "1.9.8",
@@ -73,6 +108,7 @@ export function f5AzureTerraformState(t: AzureTopology, storageAccount: string):
     outputs: {},
     resources: [
       resource("azurerm_network_interface", "nic", nics),
+      resource("azurerm_network_interface", "mgmt", mgmt),
       resource("azurerm_linux_virtual_machine", "bigip", (["a", "b"] as NodeId[]).map((node) => ({ index_key: node, attributes: { id: vmId(t, t.nodes[node].vm), name: t.nodes[node].vm, network_interface_ids: Object.values(t.nodes[node].nics).map((n) => networkId(t, "networkInterfaces", n.name)) } }))),
       resource("azurerm_public_ip", "vip", t.publicIps.map((p) => ({ index_key: p.name, attributes: { id: networkId(t, "publicIPAddresses", p.name), name: p.name, ip_address: p.ipAddress, sku: "Standard", allocation_method: "Static", tags: { [LABEL_KEY]: t.label } } }))),
       resource(
