@@ -19,7 +19,8 @@ let sim: AzureSim;
 let files: { cfeFile: string; terraformFile: string };
 let base: Pick<DiscoveryOptions, "componentName" | "armEndpoint" | "imdsEndpoint" | "subscriptionId" | "resourceGroup">;
 beforeAll(async () => {
-  sim = await startFastAzureSim({ topology: F5_AZURE_TOPOLOGY() });
+  // Lists of two per page: discovery must follow nextLink (6 NICs = 3 pages).
+  sim = await startFastAzureSim({ topology: F5_AZURE_TOPOLOGY(), listPageSize: 2 });
   seedManagementNics(sim);
   files = writeF5AzureFiles(sim.topology, sim.agentConfig().stateStore.account);
   base = { componentName: "pair", armEndpoint: sim.arm, imdsEndpoint: sim.imds.a, subscriptionId: sim.topology.subscriptionId, resourceGroup: sim.topology.resourceGroup };
@@ -37,7 +38,9 @@ async function discover(options: Partial<DiscoveryOptions>) {
 
 describe("discover azure: tags, CFE declaration, Terraform state", () => {
   it("all three find the same config, the pair's own, with its ipConfiguration and public IP", async () => {
+    const listedBefore = sim.calls.filter((c) => c.path.endsWith("/networkInterfaces")).length;
     const byTags = await discover({ label: sim.topology.label });
+    expect(sim.calls.filter((c) => c.path.endsWith("/networkInterfaces")).length - listedBefore).toBe(3);
     const byCfe = await discover({ cfeFile: files.cfeFile });
     const byTerraform = await discover({ terraformStateFile: files.terraformFile, subscriptionId: undefined, resourceGroup: undefined });
     // The sim's own config, less its schema path and the fast test timeouts (no pair states those),

@@ -159,6 +159,7 @@ describe("simulated ARM: list operations (NetworkInterfaces_List / _ListAll, Rou
     expect(response.status).toBe(200);
     const body = (await response.json()) as { value: { id: string; etag: string }[]; nextLink?: string };
     expect(body.nextLink).toBeUndefined();
+    expect(response.headers.get("content-type")).toBe("application/json; charset=utf-8");
     expect(body.value.map((n) => n.id.split("/").pop()).sort()).toEqual(["nva-a-ext", "nva-a-int", "nva-b-ext", "nva-b-int"]);
     const one = (await (await arm(body.value[0]!.id)).json()) as unknown;
     expect(body.value[0]).toEqual(one);

@@ -37,6 +37,8 @@ export interface ArmServerOptions {
   faults: AzureFaults;
   writeBucket: WriteBucketConfig | false;
   port?: number;
+  /** Items per page of a list answer (NRP pages its lists; default 100): the rest is behind nextLink. */
+  listPageSize?: number;
   /** Called after each answer is sent (tests use it to act between a client's GET and its PUT). */
   onAnswered?: (call: ArmCallRecord) => void;
 }
@@ -147,8 +149,12 @@ export async function startArmServer(options: ArmServerOptions): Promise<ArmServ
         if (!options.roles.allowed(principalId, list[1]!, `${listType}/read`)) {
           throw new ArmError(403, "AuthorizationFailed", `The client with object id '${principalId}' does not have authorization to perform action '${listType}/read' over scope '${list[1]}' or the scope is invalid. If access was recently granted, please refresh your credentials.`);
         }
-        // One page: the spec's nextLink is left out when there is no next page.
-        send(200, { value: options.world.list(listType, list[1]!) });
+        // Pages as NRP's: nextLink (a $skipToken) while more remain; no nextLink on the last page.
+        const all = options.world.list(listType, list[1]!);
+        const size = options.listPageSize ?? 100;
+        const skip = Math.max(0, Number.parseInt(url.searchParams.get("$skipToken") ?? "0", 10) || 0);
+        const next = skip + size < all.length ? `${base}${path}?api-version=${url.searchParams.get("api-version")}&$skipToken=${skip + size}` : undefined;
+        send(200, { value: all.slice(skip, skip + size), ...(next ? { nextLink: next } : {}) });
         return { status: 200, principalId };
       }
       const resource = /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/(Microsoft\.Network|Microsoft\.Storage)\/([^/]+)\/[^/]+$/i.exec(path);

@@ -45,6 +45,8 @@ export interface AzureSimOptions {
   port?: number;
   /** Start Azurite for the state blob (default true). */
   blob?: boolean;
+  /** Items per page of ARM list answers (default 100). */
+  listPageSize?: number;
   /** The agent's poll interval written into agentConfig() (timeouts.pollIntervalMs). */
   agentTimeouts?: AzureAgentConfig["timeouts"];
 }
@@ -108,6 +110,7 @@ export async function startAzureSim(options: AzureSimOptions = {}): Promise<Azur
       faults,
       writeBucket: options.writeBucket ?? ARM_WRITE_BUCKET,
       onAnswered: (call) => answered?.(call),
+      ...(options.listPageSize !== undefined ? { listPageSize: options.listPageSize } : {}),
       ...(options.port !== undefined ? { port: options.port } : {}),
     });
     stops.push(arm.stop);
