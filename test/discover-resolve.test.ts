@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { scopeFromCfeDeclaration } from "../runtime/discovery/aws/cfe-declaration.js";
-import { cidrContains } from "../runtime/discovery/aws/cidr.js";
+import { cidrContains } from "../runtime/discovery/cidr.js";
 import type { AwsInventory, FoundInterface } from "../runtime/discovery/aws/inventory.js";
 import { resolveAwsPair } from "../runtime/discovery/aws/resolve.js";
 import { ALL_BY_TAGS, DEFAULT_AWS_TAG_KEYS, emptyQuery, type AwsPairScope } from "../runtime/discovery/aws/scope.js";

@@ -34,6 +34,17 @@ afterAll(async () => {
   await sim.stop();
 });
 
+/** The unmodified @azure/arm-network client as node a, its bearer policy allowing the sim's loopback http. */
+function networkClientAsNodeA(): NetworkManagementClient {
+  process.env.AZURE_POD_IDENTITY_AUTHORITY_HOST = sim.imds.a;
+  process.env.AZURE_CLIENT_ID = sim.clientIds.a;
+  const credential = new ManagedIdentityCredential({ clientId: sim.clientIds.a });
+  const client = new NetworkManagementClient(credential, sim.topology.subscriptionId, { endpoint: sim.arm });
+  client.pipeline.removePolicy({ name: bearerTokenAuthenticationPolicyName });
+  client.pipeline.addPolicy(loopbackAwareBearerPolicy(credential, ARM_SCOPE), { phase: "Sign" });
+  return client;
+}
+
 const arm = (path: string, init: RequestInit = {}) =>
   fetch(`${sim.arm}${path}${path.includes("?") ? "&" : "?"}${API}`, { ...init, headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json", ...(init.headers ?? {}) } });
 
@@ -122,12 +133,7 @@ describe("simulated ARM: shapes, status codes and headers", () => {
   });
 
   it("the unmodified @azure/arm-network client reads and updates a route table through its own LRO poller (fast: Retry-After on a 200 poll dropped)", async () => {
-    process.env.AZURE_POD_IDENTITY_AUTHORITY_HOST = sim.imds.a;
-    process.env.AZURE_CLIENT_ID = sim.clientIds.a;
-    const credential = new ManagedIdentityCredential({ clientId: sim.clientIds.a });
-    const client = new NetworkManagementClient(credential, sim.topology.subscriptionId, { endpoint: sim.arm });
-    client.pipeline.removePolicy({ name: bearerTokenAuthenticationPolicyName });
-    client.pipeline.addPolicy(loopbackAwareBearerPolicy(credential, ARM_SCOPE), { phase: "Sign" });
+    const client = networkClientAsNodeA();
     // Without it the SDK's poller obeys the poll's Retry-After: 10 over updateIntervalInMs (a 10 s wait per poll).
     client.pipeline.addPolicy(fastPollPolicy, { afterPhase: "Retry" });
     const name = sim.agentConfig().routes![1]!.routeTableId.split("/").pop()!;
@@ -142,5 +148,42 @@ describe("simulated ARM: shapes, status codes and headers", () => {
     const nic = await client.networkInterfaces.get(sim.topology.resourceGroup, "nva-a-ext");
     expect(nic.ipConfigurations?.[0]).toMatchObject({ primary: true, privateIPAddress: "10.0.1.4" });
     expect(nic.enableIPForwarding).toBe(true);
+  });
+});
+
+describe("simulated ARM: list operations (NetworkInterfaces_List / _ListAll, RouteTables_List, PublicIPAddresses_List, StorageAccounts_ListByResourceGroup)", () => {
+  const group = () => `/subscriptions/${sim.topology.subscriptionId}/resourceGroups/${sim.topology.resourceGroup}`;
+
+  it("a resource group's list answers 200 {value: [...]}, each item as its GET shows it; no nextLink on the last page", async () => {
+    const response = await arm(`${group()}/providers/Microsoft.Network/networkInterfaces`);
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as { value: { id: string; etag: string }[]; nextLink?: string };
+    expect(body.nextLink).toBeUndefined();
+    expect(response.headers.get("content-type")).toBe("application/json; charset=utf-8");
+    expect(body.value.map((n) => n.id.split("/").pop()).sort()).toEqual(["nva-a-ext", "nva-a-int", "nva-b-ext", "nva-b-int"]);
+    const one = (await (await arm(body.value[0]!.id)).json()) as unknown;
+    expect(body.value[0]).toEqual(one);
+    const accounts = (await (await fetch(`${sim.arm}${group()}/providers/Microsoft.Storage/storageAccounts?api-version=2023-05-01`, { headers: { Authorization: `Bearer ${token}` } })).json()) as { value: { name: string; tags: Record<string, string> }[] };
+    expect(accounts.value).toEqual([expect.objectContaining({ name: "devstoreaccount1", tags: { f5_cloud_failover_label: "azure-edge" } })]);
+  });
+
+  it("a role on the resource group cannot list the subscription (403 AuthorizationFailed at the subscription scope); a storage account is read-only", async () => {
+    const response = await arm(`/subscriptions/${sim.topology.subscriptionId}/providers/Microsoft.Network/routeTables`);
+    expect(response.status).toBe(403);
+    expect(((await response.json()) as { error: { code: string; message: string } }).error).toMatchObject({ code: "AuthorizationFailed", message: expect.stringContaining(`over scope '/subscriptions/${sim.topology.subscriptionId}'`) });
+    const put = await arm(`${group()}/providers/Microsoft.Storage/storageAccounts/devstoreaccount1`, { method: "PUT", body: "{}" });
+    expect(put.status).toBe(405);
+  });
+
+  it("the unmodified @azure/arm-network client pages through the lists", async () => {
+    const client = networkClientAsNodeA();
+    const names = async <T extends { name?: string }>(pages: AsyncIterable<T>) => {
+      const out: string[] = [];
+      for await (const item of pages) out.push(item.name!);
+      return out.sort();
+    };
+    expect(await names(client.routeTables.list(sim.topology.resourceGroup))).toEqual(["rt-spoke-1", "rt-spoke-2"]);
+    expect(await names(client.networkInterfaces.list(sim.topology.resourceGroup))).toEqual(["nva-a-ext", "nva-a-int", "nva-b-ext", "nva-b-int"]);
+    expect(await names(client.publicIPAddresses.list(sim.topology.resourceGroup))).toEqual([]);
   });
 });

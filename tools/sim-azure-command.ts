@@ -51,8 +51,15 @@ export async function runAzureSim(values: Record<string, unknown>, out: Output):
   const checked = validateConfig(config);
   if (!checked.ok) throw new Error(`the simulator's own agent config is invalid: ${JSON.stringify(checked.errors)}`);
   if (configFile) writeFileSync(configFile, `${JSON.stringify(config, null, 2)}\n`);
+  // What an operator's shell exports to run `ha-pair discover azure` here (as node a's identity).
+  const discoverEnv = {
+    AZURE_SUBSCRIPTION_ID: topology.subscriptionId,
+    AZURE_RESOURCE_GROUP: topology.resourceGroup,
+    HA_PAIR_ARM_ENDPOINT: sim.arm,
+    AZURE_POD_IDENTITY_AUTHORITY_HOST: sim.imds.a,
+  };
   if (out.json) {
-    out.document({ arm: sim.arm, imds: sim.imds, blob: sim.blobEndpoint, subscriptionId: topology.subscriptionId, configFile: configFile ?? null });
+    out.document({ arm: sim.arm, imds: sim.imds, blob: sim.blobEndpoint, subscriptionId: topology.subscriptionId, configFile: configFile ?? null, discoverEnv });
   } else {
     out.line(bold(`simulated Azure (${topology.location}) — ARM ${sim.arm}`) + dim("  Microsoft.Network REST with LROs"));
     out.line(`  Azure IMDS of node a: ${sim.imds.a}   node b: ${sim.imds.b}`);
@@ -64,6 +71,9 @@ export async function runAzureSim(values: Record<string, unknown>, out: Output):
     out.line(`    ha-pair failover --config ${configFile ?? "c.json"} --activate b --json`);
     out.line(`    ha-pair inspect --config ${configFile ?? "c.json"} --json`);
     out.line(dim(`  as node b: AZURE_POD_IDENTITY_AUTHORITY_HOST=${sim.imds.b} ha-pair failover --config …`));
+    out.line("  discover the pair (brownfield):");
+    out.line(`    export ${Object.entries(discoverEnv).map(([k, v]) => `${k}=${v}`).join(" ")}`);
+    out.line(`    ha-pair discover azure --label ${topology.label} --out d && ha-pair failover --config d/agent-config.json --activate b`);
     out.line(dim("  Ctrl-C stops the simulator."));
   }
   await Promise.race([once(process, "SIGINT"), once(process, "SIGTERM")]);

@@ -3,7 +3,8 @@ export { checkImportFile, IMPORT_FILE_SCHEMA, type ImportFile, type ImportResour
 export { DISCOVERY_FILES, type CloudDiscoverer, type DiscoveryOptions, type DiscoveryResult } from "./types.js";
 export { writeDiscovery } from "./write.js";
 import { awsDiscoverer } from "./aws/discover-aws.js";
+import { azureDiscoverer } from "./azure/discover-azure.js";
 import type { CloudDiscoverer } from "./types.js";
 
-/** One discoverer per cloud; Azure's joins here (issue 11 brings the Azure agent and sim). */
-export const DISCOVERERS: Readonly<Record<string, CloudDiscoverer>> = { aws: awsDiscoverer };
+/** One discoverer per cloud. */
+export const DISCOVERERS: Readonly<Record<string, CloudDiscoverer>> = { aws: awsDiscoverer, azure: azureDiscoverer };

@@ -25,6 +25,17 @@ export interface DiscoveryOptions {
   /** The name the brownfield stack gives the component (import.json names and parents). */
   componentName: string;
   region?: string;
+  /** Azure: where to list (default AZURE_SUBSCRIPTION_ID, AZURE_RESOURCE_GROUP; without a group, the whole subscription). */
+  subscriptionId?: string;
+  resourceGroup?: string;
+  /** Azure: the state blob's storage account, container and blob name. */
+  storageAccount?: string;
+  stateContainer?: string;
+  stateBlob?: string;
+  /** Azure: the ARM endpoint discovery talks to (and writes into endpoints.arm when not Azure's public cloud). */
+  armEndpoint?: string;
+  /** Azure: an IMDS the agent must use (endpoints.imds), e.g. the simulator's. */
+  imdsEndpoint?: string;
 }
 
 export interface DiscoveryResult {

@@ -37,6 +37,8 @@ export interface ArmServerOptions {
   faults: AzureFaults;
   writeBucket: WriteBucketConfig | false;
   port?: number;
+  /** Items per page of a list answer (NRP pages its lists; default 100): the rest is behind nextLink. */
+  listPageSize?: number;
   /** Called after each answer is sent (tests use it to act between a client's GET and its PUT). */
   onAnswered?: (call: ArmCallRecord) => void;
 }
@@ -52,6 +54,12 @@ const TYPES: Record<string, string> = {
   networkinterfaces: "Microsoft.Network/networkInterfaces",
   publicipaddresses: "Microsoft.Network/publicIPAddresses",
 };
+/** Read-only here: discovery lists the pair's storage account; the state blob itself is Azurite's. */
+const READ_ONLY_TYPES: Record<string, string> = {
+  storageaccounts: "Microsoft.Storage/storageAccounts",
+};
+/** A list call of a subscription or resource group: GET …/providers/{namespace}/{type} (REST spec "…_List" / "…_ListAll"). */
+const LIST_PATH = /^(\/subscriptions\/[^/]+(?:\/resourceGroups\/[^/]+)?)\/providers\/(Microsoft\.Network|Microsoft\.Storage)\/([^/]+)$/i;
 
 class Bucket {
   private tokens: number;
@@ -134,9 +142,26 @@ export async function startArmServer(options: ArmServerOptions): Promise<ArmServ
         send(200, { value: options.roles.permissionsAt(principalId, permissions[1]!) });
         return { status: 200, principalId };
       }
-      const resource = /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Network\/([^/]+)\/[^/]+$/i.exec(path);
-      const type = resource ? TYPES[resource[1]!.toLowerCase()] : undefined;
-      if (!resource || !type) throw new ArmError(404, "InvalidResourceType", `The resource type could not be found for ${path} (the simulator serves route tables, network interfaces and public IP addresses).`);
+      const list = LIST_PATH.exec(path);
+      const listType = list ? (list[2]!.toLowerCase() === "microsoft.storage" ? READ_ONLY_TYPES : TYPES)[list[3]!.toLowerCase()] : undefined;
+      if (list && listType && method === "GET") {
+        // ARM authorizes a list at its own scope: a role on one resource group cannot list the subscription.
+        if (!options.roles.allowed(principalId, list[1]!, `${listType}/read`)) {
+          throw new ArmError(403, "AuthorizationFailed", `The client with object id '${principalId}' does not have authorization to perform action '${listType}/read' over scope '${list[1]}' or the scope is invalid. If access was recently granted, please refresh your credentials.`);
+        }
+        // Pages as NRP's: nextLink (a $skipToken) while more remain; no nextLink on the last page.
+        const all = options.world.list(listType, list[1]!);
+        const size = options.listPageSize ?? 100;
+        const skip = Math.max(0, Number.parseInt(url.searchParams.get("$skipToken") ?? "0", 10) || 0);
+        const next = skip + size < all.length ? `${base}${path}?api-version=${url.searchParams.get("api-version")}&$skipToken=${skip + size}` : undefined;
+        send(200, { value: all.slice(skip, skip + size), ...(next ? { nextLink: next } : {}) });
+        return { status: 200, principalId };
+      }
+      const resource = /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/(Microsoft\.Network|Microsoft\.Storage)\/([^/]+)\/[^/]+$/i.exec(path);
+      const storage = resource?.[1]!.toLowerCase() === "microsoft.storage";
+      const type = resource ? (storage ? READ_ONLY_TYPES : TYPES)[resource[2]!.toLowerCase()] : undefined;
+      if (!resource || !type) throw new ArmError(404, "InvalidResourceType", `The resource type could not be found for ${path} (the simulator serves route tables, network interfaces, public IP addresses and, read-only, storage accounts).`);
+      if (storage && method !== "GET") throw new ArmError(405, "MethodNotAllowed", `The simulator serves storage accounts read-only; ${method} on ${path} is not supported.`);
       const authorize = (action: string, scope: string, linked = false) => {
         if (options.roles.allowed(principalId, scope, action)) return;
         throw linked

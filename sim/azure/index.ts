@@ -13,7 +13,7 @@ import { AzureFaults, type AzureFaultConfig } from "./faults.js";
 import { TokenRegistry } from "./identities.js";
 import { startAzureImds, type AzureImdsServer } from "./imds.js";
 import { RoleAssignments, type RoleDefinition } from "./rbac.js";
-import { resourceGroupId, topologyResources, vmId } from "./resources.js";
+import { resourceGroupId, storageAccountResource, topologyResources, vmId } from "./resources.js";
 import { exampleAzureTopology, type AzureTopology } from "./topology.js";
 import { AzureWorld, type LroDurations } from "./world.js";
 
@@ -30,7 +30,8 @@ export const REALISTIC_LRO: LroDurations = { routeTableMs: 4_000, networkInterfa
 const AZURITE_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 
 /** What the example gives each VM's identity: the network actions on the pair's resource group. */
-export const SIM_DEFAULT_ROLE: RoleDefinition = { name: "Network Contributor", actions: ["Microsoft.Network/*", "Microsoft.Authorization/*/read"] };
+/** (Plus reading the storage account: an operator's shell speaks as node a, and `discover azure` lists it.) */
+export const SIM_DEFAULT_ROLE: RoleDefinition = { name: "Network Contributor", actions: ["Microsoft.Network/*", "Microsoft.Authorization/*/read", "Microsoft.Storage/storageAccounts/read"] };
 
 export interface AzureSimOptions {
   topology?: AzureTopology;
@@ -44,6 +45,8 @@ export interface AzureSimOptions {
   port?: number;
   /** Start Azurite for the state blob (default true). */
   blob?: boolean;
+  /** Items per page of ARM list answers (default 100). */
+  listPageSize?: number;
   /** The agent's poll interval written into agentConfig() (timeouts.pollIntervalMs). */
   agentTimeouts?: AzureAgentConfig["timeouts"];
 }
@@ -109,6 +112,7 @@ export async function startAzureSim(options: AzureSimOptions = {}): Promise<Azur
       faults,
       writeBucket: options.writeBucket ?? ARM_WRITE_BUCKET,
       onAnswered: (call) => answered?.(call),
+      ...(options.listPageSize !== undefined ? { listPageSize: options.listPageSize } : {}),
       ...(options.port !== undefined ? { port: options.port } : {}),
     });
     stops.push(arm.stop);
@@ -120,6 +124,7 @@ export async function startAzureSim(options: AzureSimOptions = {}): Promise<Azur
       await service.getContainerClient(topology.stateStore.container).createIfNotExists();
     }
     const blobEndpoint = azurite?.blobEndpoint ?? "http://127.0.0.1:9/devstoreaccount1";
+    world.seed(storageAccountResource(topology, AZURITE_ACCOUNT, blobEndpoint));
     return {
       arm: arm.url,
       imds: { a: imdsServers.a.url, b: imdsServers.b.url },

@@ -72,6 +72,7 @@ export function topologyResources(t: AzureTopology): Json[] {
       id: networkId(t, "publicIPAddresses", pip.name),
       type: "Microsoft.Network/publicIPAddresses",
       location: t.location,
+      tags: { f5_cloud_failover_label: t.label },
       sku: { name: "Standard", tier: "Regional" },
       properties: { ipAddress: pip.ipAddress, publicIPAddressVersion: "IPv4", publicIPAllocationMethod: "Static", idleTimeoutInMinutes: 4, ipTags: [] },
     });
@@ -82,7 +83,8 @@ export function topologyResources(t: AzureTopology): Json[] {
       id: networkId(t, "routeTables", table.name),
       type: "Microsoft.Network/routeTables",
       location: t.location,
-      tags: { f5_cloud_failover_label: t.label },
+      // CFE's tags: the label, and the nodes' next hops (defaultNextHopAddresses discoveryType routeTag).
+      tags: { f5_cloud_failover_label: t.label, f5_self_ips: selfIps(t, table.name).join(",") },
       properties: {
         resourceGuid: `00000000-0000-4000-9000-${String((n += 1)).padStart(12, "0")}`,
         disableBgpRoutePropagation: false,
@@ -92,4 +94,34 @@ export function topologyResources(t: AzureTopology): Json[] {
     });
   }
   return resources;
+}
+
+/** The next-hop addresses of both nodes for a table's pair routes (CFE's f5_self_ips tag). */
+function selfIps(t: AzureTopology, table: string): string[] {
+  const roles = new Set(t.routes.filter((r) => r.table === table).map((r) => r.role));
+  return (["a", "b"] as NodeId[]).flatMap((node) => [...roles].map((role) => t.nodes[node].nics[role]?.privateIp).filter((ip): ip is string => !!ip));
+}
+
+/**
+ * The storage account of the state blob as Microsoft.Storage lists it, tagged as CFE's
+ * externalStorage.scopingTags finds it; its blob endpoint is where the blob service really is
+ * (Azurite's, for the sim).
+ */
+export function storageAccountResource(t: AzureTopology, account: string, blobEndpoint: string): Json {
+  return {
+    name: account,
+    id: `${resourceGroupId(t)}/providers/Microsoft.Storage/storageAccounts/${account}`,
+    type: "Microsoft.Storage/storageAccounts",
+    location: t.location,
+    kind: "StorageV2",
+    sku: { name: "Standard_LRS", tier: "Standard" },
+    tags: { f5_cloud_failover_label: t.label },
+    properties: {
+      primaryEndpoints: { blob: `${blobEndpoint.replace(/\/+$/, "")}/` },
+      supportsHttpsTrafficOnly: true,
+      minimumTlsVersion: "TLS1_2",
+      allowBlobPublicAccess: false,
+      allowSharedKeyAccess: false,
+    },
+  };
 }

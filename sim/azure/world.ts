@@ -112,6 +112,17 @@ export class AzureWorld {
     return body;
   }
 
+  /**
+   * The resources of one type under a scope (a subscription or resource group ID), as a list
+   * call returns them: each as its GET would.
+   */
+  list(type: string, scope: string): Json[] {
+    const prefix = `${key(scope).replace(/\/+$/, "")}/`;
+    return [...this.resources.values()]
+      .filter((s) => String(s.body.type).toLowerCase() === type.toLowerCase() && key(String(s.body.id)).startsWith(prefix))
+      .map((s) => this.get(String(s.body.id)));
+  }
+
   exists(resourceId: string): boolean {
     return this.resources.has(key(resourceId));
   }

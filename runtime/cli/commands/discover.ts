@@ -10,7 +10,9 @@ export const discoverCommand: Command = {
   name: "discover",
   summary: "find a running pair (label tags, CFE declaration, Terraform state) and write what adopting it takes",
   usage:
-    "ha-pair discover aws [--label L] [--cfe DECL.json] [--tf-state STATE.json] --out DIR [--label-key K] [--nic-map-key K] [--vips-key K] [--self-ips-key K] [--node-a ID] [--state-bucket NAME] [--state-key KEY] [--name COMPONENT] [--region R] [--json]",
+    "ha-pair discover aws|azure [--label L] [--cfe DECL.json] [--tf-state STATE.json] --out DIR [--label-key K] [--nic-map-key K] [--self-ips-key K] [--node-a ID|NAME] [--name COMPONENT] [--json]\n" +
+    "  aws:   [--vips-key K] [--state-bucket NAME] [--state-key KEY] [--region R]\n" +
+    "  azure: [--subscription ID] [--resource-group RG] [--storage-account NAME] [--state-container C] [--state-blob B] [--arm-endpoint URL] [--imds-endpoint URL]",
   positionals: true,
   options: {
     label: { type: "string" },
@@ -26,6 +28,13 @@ export const discoverCommand: Command = {
     "state-key": { type: "string" },
     name: { type: "string" },
     region: { type: "string" },
+    subscription: { type: "string" },
+    "resource-group": { type: "string" },
+    "storage-account": { type: "string" },
+    "state-container": { type: "string" },
+    "state-blob": { type: "string" },
+    "arm-endpoint": { type: "string" },
+    "imds-endpoint": { type: "string" },
     json: { type: "boolean" },
   },
   async run({ values, positionals, out }) {
@@ -57,6 +66,13 @@ export const discoverCommand: Command = {
         ...optional("stateBucket", flag("state-bucket")),
         ...optional("stateKey", flag("state-key")),
         ...optional("region", flag("region")),
+        ...optional("subscriptionId", flag("subscription")),
+        ...optional("resourceGroup", flag("resource-group")),
+        ...optional("storageAccount", flag("storage-account")),
+        ...optional("stateContainer", flag("state-container")),
+        ...optional("stateBlob", flag("state-blob")),
+        ...optional("armEndpoint", flag("arm-endpoint")),
+        ...optional("imdsEndpoint", flag("imds-endpoint")),
       });
       const files = writeDiscovery(result, dir);
       if (out.json) {
@@ -65,7 +81,7 @@ export const discoverCommand: Command = {
         for (const line of result.summary) out.line(line);
         for (const note of result.notes) out.line(yellow(`  note: ${note}`));
         for (const file of files) out.line(green(`  wrote ${file}`));
-        out.line(dim(`  next: ha-pair validate ${files[0]}; read ownership.json before adopting (stacks/aws-brownfield reads pair-args.json)`));
+        out.line(dim(`  next: ha-pair validate ${files[0]}; read ownership.json before adopting (${cloud === "aws" ? "stacks/aws-brownfield reads pair-args.json" : "pair-args.json has the AzureHaPair args by ID"})`));
       }
       return EXIT_OK;
     } catch (err) {

@@ -5,12 +5,13 @@
  * are reported at once.
  */
 import type { AwsAgentConfig as AgentConfig, ElasticIpConfig, NodeId, RouteConfig, SecondaryIpGroup } from "../../config/types.js";
-import { DEFAULT_LABEL_KEY, DEFAULT_NIC_MAP_KEY, NODE_IDS } from "../../config/types.js";
+import { NODE_IDS } from "../../config/types.js";
 import { validateConfig } from "../../config/validate.js";
+import { configTagKeys } from "../tag-keys.js";
 import { ProblemList } from "../errors.js";
 import type { AwsInventory, FoundInterface, FoundRoute } from "./inventory.js";
 import { defaultStateKey, type AwsPairScope } from "./scope.js";
-import { cidrContains } from "./cidr.js";
+import { cidrContains } from "../cidr.js";
 
 export interface ResolvedNode {
   instanceId: string;
@@ -238,16 +239,12 @@ export function resolveAwsPair(inventory: AwsInventory, scope: AwsPairScope, buc
   problems.throwIfAny(label);
 
   const routingRoles = [...new Set([...secondaryIps.map((g) => g.role), ...elasticIps.map((e) => e.role), ...routes.map((r) => r.nextHop.role)])];
-  const tags = {
-    ...(keys.labelKey !== DEFAULT_LABEL_KEY ? { labelKey: keys.labelKey } : {}),
-    ...(keys.nicMapKey !== DEFAULT_NIC_MAP_KEY ? { nicMapKey: keys.nicMapKey } : {}),
-  };
   const config: AgentConfig = {
     version: 1,
     cloud: "aws",
     label,
     region: inventory.region,
-    ...(Object.keys(tags).length > 0 ? { tags } : {}),
+    ...configTagKeys(keys),
     nodes: {
       a: { instanceId: nodes.a.instanceId, interfaces: Object.fromEntries(Object.entries(nodes.a.interfaces).map(([role, nic]) => [role, { id: nic.id }])) },
       b: { instanceId: nodes.b.instanceId, interfaces: Object.fromEntries(Object.entries(nodes.b.interfaces).map(([role, nic]) => [role, { id: nic.id }])) },

@@ -88,8 +88,4 @@ export function emptyQuery(byTags: TagSearch): InventoryQuery {
   return { byTags, interfaceIds: [], allocationIds: [], publicIps: [], routeTableIds: [], routeTableTags: [], endpointIds: [] };
 }
 
-/** The state key a greenfield AwsHaPair uses (components/aws/delivery.ts pairObjectKeys). */
-export function defaultStateKey(label: string): string {
-  const segment = label.replace(/[^A-Za-z0-9._-]+/g, "-").replace(/^[-.]+|[-.]+$/g, "") || "pair";
-  return `ha-pair/${segment}/state.json`;
-}
+export { defaultStateKey } from "../state-key.js";
