@@ -20,6 +20,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { existsSync } from "node:fs";
 import { NODE_IDS, type AgentDaemonConfig, type AzureTimeBudgets, type NodeId } from "../../runtime/config/index.js";
 import { pairTagKeys } from "../aws/tags.js";
+import { azureManageModes, verifyExistingAzureLabel, verifyExistingNic, type AzureHaPairAdoptArgs, type AzureHaPairManageArgs } from "./adoption.js";
 import { buildAzureCfeDeclaration, validatedAzureAgentConfig, type ResolvedAzurePair } from "./agent-config.js";
 import { AzureBlobUpload } from "./blob-upload.js";
 import { azureAgentInstallScript, azureCustomData, bigipTriggerSnippet, DEFAULT_AGENT_BUNDLE, keepalivedTrigger, pairBlobNames, systemdUnit } from "./delivery.js";
@@ -135,6 +136,10 @@ export interface AzureHaPairArgs {
   agent?: AzureHaPairAgentArgs;
   /** Extra tags on every resource the component creates. */
   tags?: Record<string, string>;
+  /** Brownfield: who writes tags and IP forwarding on resources given by ID ("verify": another tool does; checked at preview). */
+  manage?: AzureHaPairManageArgs;
+  /** Brownfield: the existing storage account (and container) the stack adopts (import option, protect). */
+  adopt?: AzureHaPairAdoptArgs;
 }
 
 function argProblems(args: AzureHaPairArgs): string[] {
@@ -168,7 +173,7 @@ function argProblems(args: AzureHaPairArgs): string[] {
     for (const id of NODE_IDS) if (args.nodes?.[id] && !args.nodes[id].interfaces?.[r.nextHopRole]) problems.push(`routes[${i}]: nodes.${id} has no NIC of role ${r.nextHopRole}`);
   }
   if ((args.routes ?? []).length === 0 && (args.ipConfigurations ?? []).length === 0) problems.push("nothing moves: give routes, ipConfigurations or both");
-  problems.push(...storageArgProblems(args.storage));
+  problems.push(...storageArgProblems(args.storage, args.adopt));
   return problems;
 }
 
@@ -241,6 +246,7 @@ export class AzureHaPair extends pulumi.ComponentResource {
     const ipConfigRoles = new Set(ipConfigs.map((c) => c.role));
     const followRoles = new Set([...ipConfigRoles, ...routes.map((r) => r.nextHopRole)]);
     const checks: pulumi.Output<string[]>[] = [];
+    const manage = azureManageModes(name, args.manage);
 
     // --- NICs: tags, IP forwarding, private IPs, subnets
     const resolvedNodes = {} as Record<NodeId, pulumi.Output<{ vmId: string; interfaces: Record<string, { id: string; privateIp: string }> }>>;
@@ -278,10 +284,17 @@ export class AzureHaPair extends pulumi.ComponentResource {
           id = pulumi.output(nic.networkInterfaceId!);
           privateIp = pulumi.output(nic.privateIp);
           subnetId = pulumi.output(nic.subnetId);
-          const tagKeys = [labelKey, nicMapKey];
-          const taggable = pulumi.all([id, noOwnAzureTag(name, where, id, tagKeys)]).apply(([i]) => i);
-          new AzureTagsMerge(`${name}-${node}-${role}-tags`, { resourceId: taggable, tags: { [labelKey]: label, [nicMapKey]: role } }, childOpts);
-          if (routing) new AzureIpForwardingOn(`${name}-${node}-${role}-ip-forwarding`, { networkInterfaceId: id }, childOpts);
+          const pairNicTags = { [labelKey]: label, [nicMapKey]: role };
+          if (manage.tags === "apply") {
+            const taggable = pulumi.all([id, noOwnAzureTag(name, where, id, Object.keys(pairNicTags))]).apply(([i]) => i);
+            new AzureTagsMerge(`${name}-${node}-${role}-tags`, { resourceId: taggable, tags: pairNicTags }, childOpts);
+          }
+          if (routing && manage.ipForwarding === "apply") new AzureIpForwardingOn(`${name}-${node}-${role}-ip-forwarding`, { networkInterfaceId: id }, childOpts);
+          // Another tool owns them: read them at preview (the NIC exists, its ID is known) and write nothing.
+          const verifyForwarding = routing && manage.ipForwarding === "verify";
+          if (manage.tags === "verify" || verifyForwarding) {
+            checks.push(verifyExistingNic(where, id, { ...(manage.tags === "verify" ? { tags: pairNicTags } : {}), ipForwardingOn: verifyForwarding }, childOpts));
+          }
         }
         if (ipConfigRoles.has(role)) {
           movingNicIds.push(id);
@@ -295,7 +308,11 @@ export class AzureHaPair extends pulumi.ComponentResource {
     // --- route tables and public IPs: the label tag
     const ownLabelCheck = (where: string, tags: pulumi.Output<Record<string, string> | undefined>) =>
       checks.push(asDeclared(tags).apply((t) => (t?.[labelKey] === label ? [] : [`${where}: its tags lack ${labelKey}=${label}; add ...pairTags(${JSON.stringify(label)}) to its tags`])));
-    const labelById = (resourceName: string, where: string, id: pulumi.Input<string>) => {
+    const labelById = (resourceName: string, where: string, kind: "routeTable" | "publicIp", id: pulumi.Input<string>) => {
+      if (manage.tags === "verify") {
+        checks.push(verifyExistingAzureLabel(where, kind, id, labelKey, label, childOpts));
+        return;
+      }
       const taggable = pulumi.all([id, noOwnAzureTag(name, where, id, [labelKey])]).apply(([i]) => i);
       new AzureTagsMerge(resourceName, { resourceId: taggable, tags: { [labelKey]: label } }, childOpts);
     };
@@ -306,7 +323,7 @@ export class AzureHaPair extends pulumi.ComponentResource {
         ownLabelCheck(`routes[${i}]`, r.routeTable.tags);
       } else {
         tableId = pulumi.output(r.routeTableId!);
-        labelById(`${name}-rt-${i}-tags`, `routes[${i}]`, tableId);
+        labelById(`${name}-rt-${i}-tags`, `routes[${i}]`, "routeTable", tableId);
       }
       return tableId.apply((routeTableId) => ({ routeTableId, addressPrefixes: [...r.addressPrefixes], nextHopRole: r.nextHopRole }));
     });
@@ -318,7 +335,7 @@ export class AzureHaPair extends pulumi.ComponentResource {
         ownLabelCheck(`ipConfigurations[${i}].publicIp`, c.publicIp.tags);
       } else if (c.publicIpAddressId !== undefined) {
         publicIpId = pulumi.output(c.publicIpAddressId);
-        labelById(`${name}-pip-${i}-tags`, `ipConfigurations[${i}].publicIpAddressId`, c.publicIpAddressId);
+        labelById(`${name}-pip-${i}-tags`, `ipConfigurations[${i}].publicIpAddressId`, "publicIp", c.publicIpAddressId);
       }
       if (c.publicIp || c.publicIpAddressId !== undefined) publicIpIds.push(publicIpId as pulumi.Output<string>);
       return pulumi.all([pulumi.output(c.privateIp), publicIpId]).apply(([privateIp, pip]) => ({ name: c.name, role: c.role, privateIp, ...(pip ? { publicIpAddressId: pip } : {}) }));
@@ -332,7 +349,7 @@ export class AzureHaPair extends pulumi.ComponentResource {
     });
 
     // --- state storage and private reach
-    const stateStorage = createStateStorage(name, { ...args.storage, resourceGroupName: args.resourceGroupName, location: args.location, subscriptionId, tags: labelTags }, parent);
+    const stateStorage = createStateStorage(name, { ...args.storage, resourceGroupName: args.resourceGroupName, location: args.location, subscriptionId, tags: labelTags, ...(args.adopt ? { adopt: args.adopt } : {}) }, parent);
     const reach = createPrivateReach(
       name,
       {
