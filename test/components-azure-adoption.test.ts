@@ -1,0 +1,176 @@
+// AzureHaPair adopting a running BIG-IP pair as F5's Terraform / templates leave it: `discover
+// azure`'s pair-args.json fed to the component under Pulumi mocks; the preview's reads of the
+// existing NICs, route tables and public IPs are answered from the simulated Azure as it is now.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { AzureHaPair, type AzureHaPairArgs } from "../components/index.js";
+import type { AzureAgentConfig } from "../runtime/config/types.js";
+import type { AzurePairArgsDocument } from "../runtime/discovery/azure/adoption-files.js";
+import { discoverAzure } from "../runtime/discovery/azure/discover-azure.js";
+import type { DiscoveryOptions } from "../runtime/discovery/types.js";
+import { startFastAzureSim, type AzureSim } from "./helpers/azure-sim.js";
+import { AZ } from "./helpers/azure-stack-to-topology.js";
+import { F5_AZURE_TOPOLOGY, seedManagementNics, writeF5AzureFiles } from "./helpers/f5-azure-pair.js";
+import { PulumiMockHarness, resolve, type MockCloudOptions } from "./helpers/pulumi-mocks.js";
+
+let sim: AzureSim;
+let files: { cfeFile: string; terraformFile: string };
+beforeAll(async () => {
+  sim = await startFastAzureSim({ topology: F5_AZURE_TOPOLOGY() });
+  seedManagementNics(sim);
+  files = writeF5AzureFiles(sim.topology, sim.agentConfig().stateStore.account);
+});
+afterAll(async () => {
+  await sim.stop();
+});
+
+async function discovered(options: Partial<DiscoveryOptions>) {
+  process.env.AZURE_POD_IDENTITY_AUTHORITY_HOST = sim.imds.a;
+  process.env.AZURE_CLIENT_ID = sim.clientIds.a;
+  const t = sim.topology;
+  const result = await discoverAzure({ componentName: "edge", armEndpoint: sim.arm, imdsEndpoint: sim.imds.a, subscriptionId: t.subscriptionId, resourceGroup: t.resourceGroup, ...options }, {});
+  // The writer's document is the component's args: this assignment is checked by tsc.
+  const args: AzureHaPairArgs = result.documents["pair-args.json"] as AzurePairArgsDocument;
+  return { args, config: result.documents["agent-config.json"] as AzureAgentConfig, importFile: result.documents["import.json"] as { resources: { type: string; name: string; id?: string; parent?: string }[] } };
+}
+
+const armId = (type: string, rg: string, name: string) => `/subscriptions/${sim.topology.subscriptionId}/resourceGroups/${rg}/providers/Microsoft.Network/${type}/${name}`;
+
+/** azure-native's invokes answer with the ARM body's properties flattened beside id, name and tags. */
+function harness(options: Partial<MockCloudOptions> = {}) {
+  const read = (type: string, rg: string, name: string) => {
+    const body = sim.world.get(armId(type, rg, name)) as { id: string; name: string; tags?: Record<string, string>; properties?: Record<string, unknown> };
+    return { ...body.properties, id: body.id, name: body.name, tags: body.tags ?? {} };
+  };
+  return new PulumiMockHarness({
+    subscriptionId: sim.topology.subscriptionId,
+    preview: true,
+    ...options,
+    calls: {
+      "azure-native:network:getNetworkInterface": (i) => read("networkInterfaces", i.resourceGroupName, i.networkInterfaceName),
+      "azure-native:network:getRouteTable": (i) => read("routeTables", i.resourceGroupName, i.routeTableName),
+      "azure-native:network:getPublicIPAddress": (i) => read("publicIPAddresses", i.resourceGroupName, i.publicIpAddressName),
+    },
+  });
+}
+
+const pairIds = (args: AzureHaPairArgs) => {
+  const nics = (["a", "b"] as const).flatMap((n) => Object.values(args.nodes[n].interfaces).map((i) => String(i.networkInterfaceId)));
+  const tables = (args.routes ?? []).map((r) => String(r.routeTableId));
+  const pips = (args.ipConfigurations ?? []).flatMap((c) => (c.publicIpAddressId ? [String(c.publicIpAddressId)] : []));
+  return { nics, tables, pips };
+};
+
+describe("AzureHaPair with manage: verify (a Terraform-built pair)", () => {
+  it("creates nothing Terraform owns: no tags merge, no IP forwarding; the preview reads every NIC, route table and public IP instead", async () => {
+    const { args } = await discovered({ terraformStateFile: files.terraformFile });
+    expect(args.manage).toEqual({ tags: "verify", ipForwarding: "verify" });
+    const h = harness();
+    const pair = await h.run(() => new AzureHaPair("edge", args));
+    const scopes = await resolve(pair.roleAssignmentScopes).then(
+      () => "resolved",
+      (e: Error) => e,
+    );
+    await h.finish();
+    expect(scopes).not.toBeInstanceOf(Error);
+    expect(h.ofType(AZ.tagsMerge)).toEqual([]);
+    expect(h.ofType(AZ.forwarding)).toEqual([]);
+    const { nics, tables, pips } = pairIds(args);
+    const terraformIds = new Set([...nics, ...tables, ...pips].map((id) => id.toLowerCase()));
+    for (const r of h.resources.filter((x) => x.custom)) {
+      expect(terraformIds.has(String(r.inputs.resourceId ?? r.inputs.networkInterfaceId ?? "").toLowerCase())).toBe(false);
+      expect(r.importId).toBeUndefined();
+    }
+    // Only role assignments are added on the pair's existing resources.
+    const onPair = h.resources.filter((r) => terraformIds.has(String(r.inputs.scope ?? "").toLowerCase()));
+    expect(new Set(onPair.map((r) => r.type))).toEqual(new Set([AZ.assignment]));
+    const reads = (token: string, field: string) => h.invokes.filter((i) => i.token === token).map((i) => i.inputs[field] as string);
+    expect(new Set(reads("azure-native:network:getNetworkInterface", "networkInterfaceName"))).toEqual(new Set(nics.map((id) => id.split("/").pop())));
+    expect(new Set(reads("azure-native:network:getRouteTable", "routeTableName"))).toEqual(new Set(tables.map((id) => id.split("/").pop())));
+    expect(new Set(reads("azure-native:network:getPublicIPAddress", "publicIpAddressName"))).toEqual(new Set(pips.map((id) => id.split("/").pop())));
+    // Terraform's account is used as is: neither created nor imported.
+    expect(h.ofType(AZ.account)).toEqual([]);
+  });
+
+  it("a drifted tag and IP forwarding turned off fail the preview naming each resource and the fix", async () => {
+    const { args } = await discovered({ terraformStateFile: files.terraformFile });
+    const t = sim.topology;
+    const nic = armId("networkInterfaces", t.resourceGroup, t.nodes.b.nics.internal!.name);
+    const table = armId("routeTables", t.resourceGroup, t.routeTables[0]!.name);
+    const before = { nic: structuredClone(sim.world.get(nic)), table: structuredClone(sim.world.get(table)) };
+    sim.world.touch(nic, (r) => {
+      (r.tags as Record<string, string>).f5_cloud_failover_nic_map = "inside";
+      (r.properties as Record<string, unknown>).enableIPForwarding = false;
+    });
+    sim.world.touch(table, (r) => delete (r.tags as Record<string, string>).f5_cloud_failover_label);
+    try {
+      const h = harness({ captureProgramErrors: true });
+      const pair = await h.run(() => new AzureHaPair("edge", args));
+      const error = await resolve(pair.roleAssignmentScopes).then(
+        () => undefined,
+        (e: Error) => e,
+      );
+      await h.finish();
+      expect(error?.message).toContain(`nodes.b.interfaces.internal (${nic}): tag f5_cloud_failover_nic_map is "inside", expected "internal"`);
+      expect(error?.message).toContain(`nodes.b.interfaces.internal (${nic}) forwards traffic but has IP forwarding off`);
+      expect(error?.message).toContain(`manage: { ipForwarding: "apply" }`);
+      expect(error?.message).toMatch(new RegExp(`routes\\[\\d\\] \\(${table.replace(/[/.]/g, "\\$&")}\\): tag f5_cloud_failover_label is missing, expected "azure-edge"`));
+      // Nothing is written to fix it behind the owner's back.
+      expect(h.ofType(AZ.tagsMerge)).toEqual([]);
+      expect(h.ofType(AZ.forwarding)).toEqual([]);
+    } finally {
+      sim.world.touch(nic, (r) => Object.assign(r, { tags: before.nic.tags, properties: { ...(r.properties as object), enableIPForwarding: (before.nic.properties as Record<string, unknown>).enableIPForwarding } }));
+      sim.world.touch(table, (r) => Object.assign(r, { tags: before.table.tags }));
+    }
+  });
+
+  it("manage: apply on the same args writes the tags and IP forwarding (the greenfield default); a bad mode is refused", async () => {
+    const { args } = await discovered({ terraformStateFile: files.terraformFile });
+    const h = harness({ preview: false });
+    await h.run(() => new AzureHaPair("edge", { ...args, manage: { tags: "apply", ipForwarding: "apply" } }));
+    await h.finish();
+    const { nics, tables, pips } = pairIds(args);
+    expect(h.ofType(AZ.tagsMerge).map((r) => r.inputs.resourceId).sort()).toEqual([...nics, ...tables, ...pips].sort());
+    // Routing roles only (routes or ipConfigurations follow them): here every pair NIC.
+    expect(h.ofType(AZ.forwarding).map((r) => r.inputs.networkInterfaceId).sort()).toEqual([...nics].sort());
+    expect(h.invokes.filter((i) => i.token.startsWith("azure-native:network:get"))).toEqual([]);
+    expect(() => new AzureHaPair("edge", { ...args, manage: { tags: "check" } })).toThrow(/AzureHaPair "edge": manage\.tags must be "apply" or "verify", got "check"/);
+  });
+});
+
+describe("AzureHaPair adopt: the state storage no tool owns", () => {
+  it("imports the storage account (and a given container) with protect, its tags left to it; import.json names the same resource", async () => {
+    const discovery = await discovered({ label: sim.topology.label });
+    const { args } = discovery;
+    const accountId = args.adopt!.storageAccountId!;
+    expect(accountId).toMatch(/\/providers\/Microsoft\.Storage\/storageAccounts\/devstoreaccount1$/);
+    const h = harness({ preview: false });
+    await h.run(() => new AzureHaPair("edge", { ...args, adopt: { ...args.adopt, blobContainerId: `${accountId}/blobServices/default/containers/ha-pair` } }));
+    await h.finish();
+    const [account] = h.ofType(AZ.account);
+    expect(account).toMatchObject({ name: "edgest", importId: accountId, protect: true, retainOnDelete: true, inputs: { accountName: "devstoreaccount1" } });
+    expect(account!.ignoreChanges).toContain("tags");
+    expect(h.ofType(AZ.container)[0]).toMatchObject({ importId: `${accountId}/blobServices/default/containers/ha-pair`, protect: true, inputs: { containerName: "ha-pair" } });
+    expect(h.resources.filter((r) => r.importId !== undefined).map((r) => r.type).sort()).toEqual([AZ.container, AZ.account].sort());
+    // `pulumi import --file import.json` and the program adopt the same resource (type, name, ID, parent).
+    expect(discovery.importFile.resources).toContainEqual({ type: AZ.account, name: account!.name, id: accountId, parent: "edge" });
+    expect(account!.parent).toMatch(/::edge$/);
+  });
+
+  it("refuses an adopt that disagrees with the storage args, naming both", () => {
+    const base = { storageAccountId: `/subscriptions/s/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/acct1` };
+    const args = (storage: AzureHaPairArgs["storage"], adopt: AzureHaPairArgs["adopt"]): AzureHaPairArgs => ({
+      label: "edge",
+      resourceGroupName: "rg",
+      location: "westeurope",
+      nodes: { a: { vmId: "vm-a", interfaces: { internal: { networkInterfaceId: "nic-a", privateIp: "10.0.2.4" } } }, b: { vmId: "vm-b", interfaces: { internal: { networkInterfaceId: "nic-b", privateIp: "10.0.2.5" } } } },
+      routes: [{ routeTableId: "rt", addressPrefixes: ["0.0.0.0/0"], nextHopRole: "internal" }],
+      network: { virtualNetworkId: "vnet", endpointSubnetId: "subnet" },
+      ...(storage ? { storage } : {}),
+      ...(adopt ? { adopt } : {}),
+    });
+    expect(() => new AzureHaPair("edge", args({ accountName: "other" }, base))).toThrow(/adopt\.storageAccountId names account acct1 but storage\.accountName is other/);
+    expect(() => new AzureHaPair("edge", args({ existingAccountName: "acct1", existingContainerName: "c" }, base))).toThrow(/adopt\.storageAccountId imports the account into the stack, storage\.existingAccountName uses it/);
+    expect(() => new AzureHaPair("edge", args(undefined, { blobContainerId: `${base.storageAccountId}/blobServices/default/containers/c` }))).toThrow(/adopt\.blobContainerId: adopt its account too/);
+    expect(() => new AzureHaPair("edge", args(undefined, { storageAccountId: "acct1" }))).toThrow(/adopt\.storageAccountId: "acct1" is not a storage account's ARM ID/);
+  });
+});
