@@ -174,3 +174,23 @@ describe("AzureHaPair adopt: the state storage no tool owns", () => {
     expect(() => new AzureHaPair("edge", args(undefined, { storageAccountId: "acct1" }))).toThrow(/adopt\.storageAccountId: "acct1" is not a storage account's ARM ID/);
   });
 });
+
+describe("round trip: discover azure → pair-args.json → AzureHaPair → agent config", () => {
+  // Discovery writes `endpoints` only where the pair is not on Azure's public cloud: here the
+  // simulated ARM and IMDS it was pointed at, and Azurite's blob endpoint (the account's
+  // primaryEndpoints.blob is not https://ACCOUNT.blob.core.windows.net). AzureHaPair takes no
+  // endpoint overrides (its nodes reach the public names through the private endpoint), so those
+  // are the only difference; against Azure itself discovery writes none and the two are equal.
+  it("the component generates the discovered agent-config.json from the discovered args, but for the simulated cloud's endpoints", async () => {
+    for (const source of [{ label: sim.topology.label }, { terraformStateFile: files.terraformFile }, { cfeFile: files.cfeFile }]) {
+      const { args, config } = await discovered(source);
+      const h = harness({ preview: false });
+      const pair = await h.run(() => new AzureHaPair("edge", args));
+      const generated = JSON.parse(await resolve(pair.agentConfig)) as AzureAgentConfig;
+      await h.finish();
+      const { endpoints, ...rest } = config;
+      expect(endpoints).toEqual({ arm: sim.arm, blob: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/devstoreaccount1$/), imds: sim.imds.a });
+      expect(generated).toEqual(rest);
+    }
+  });
+});
