@@ -49,6 +49,7 @@ function harness(options: Partial<MockCloudOptions> = {}) {
       "azure-native:network:getNetworkInterface": (i) => read("networkInterfaces", i.resourceGroupName, i.networkInterfaceName),
       "azure-native:network:getRouteTable": (i) => read("routeTables", i.resourceGroupName, i.routeTableName),
       "azure-native:network:getPublicIPAddress": (i) => read("publicIPAddresses", i.resourceGroupName, i.publicIpAddressName),
+      ...options.calls,
     },
   });
 }
@@ -192,5 +193,36 @@ describe("round trip: discover azure → pair-args.json → AzureHaPair → agen
       expect(endpoints).toEqual({ arm: sim.arm, blob: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/devstoreaccount1$/), imds: sim.imds.a });
       expect(generated).toEqual(rest);
     }
+  });
+});
+
+describe("AzureHaPair with the nodes' existing user-assigned identity", () => {
+  it("reads it and adds only the role assignments for its principal; no identity is created", async () => {
+    const { args } = await discovered({ terraformStateFile: files.terraformFile });
+    const identityId = `/subscriptions/${sim.topology.subscriptionId}/resourceGroups/rg-identities/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-bigip`;
+    const principalId = "5b0e4a7c-1d2e-4f30-8a41-9c2b3d4e5f60";
+    const clientId = "8c1f5b2d-3e4f-4a51-9b62-0d3c4e5f6a71";
+    const withIdentity = harness({
+      calls: {
+        "azure-native:managedidentity:getUserAssignedIdentity": (i) => {
+          if (i.resourceGroupName !== "rg-identities" || i.resourceName !== "id-bigip") throw new Error(`no identity ${i.resourceGroupName}/${i.resourceName}`);
+          return { id: identityId, name: "id-bigip", principalId, clientId, tenantId: "t" };
+        },
+      },
+    });
+    const pair = await withIdentity.run(() => new AzureHaPair("edge", { ...args, identity: { existingUserAssignedIdentityId: identityId } }));
+    const principals = await resolve(pair.identityPrincipalIds);
+    const reportedId = await resolve(pair.identityId);
+    const install = await resolve(pair.agentInstallScript);
+    await withIdentity.finish();
+    expect(withIdentity.ofType(AZ.identity)).toEqual([]);
+    expect(principals).toEqual([principalId]);
+    expect(reportedId).toBe(identityId);
+    // The agent's install script signs in as that identity (its client ID).
+    expect(install).toContain(clientId);
+    const assignments = withIdentity.ofType(AZ.assignment);
+    expect(assignments.length).toBeGreaterThan(0);
+    expect(new Set(assignments.map((a) => a.inputs.principalId))).toEqual(new Set([principalId]));
+    expect(() => new AzureHaPair("edge", { ...args, identity: { existingUserAssignedIdentityId: "id-bigip" } })).toThrow(/identity\.existingUserAssignedIdentityId: "id-bigip" is not a user-assigned identity's ARM ID/);
   });
 });

@@ -20,7 +20,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { existsSync } from "node:fs";
 import { NODE_IDS, type AgentDaemonConfig, type AzureTimeBudgets, type NodeId } from "../../runtime/config/index.js";
 import { pairTagKeys } from "../aws/tags.js";
-import { azureManageModes, verifyExistingAzureLabel, verifyExistingNic, type AzureHaPairAdoptArgs, type AzureHaPairManageArgs } from "./adoption.js";
+import { armIdParts, azureManageModes, verifyExistingAzureLabel, verifyExistingNic, type AzureHaPairAdoptArgs, type AzureHaPairManageArgs } from "./adoption.js";
 import { buildAzureCfeDeclaration, validatedAzureAgentConfig, type ResolvedAzurePair } from "./agent-config.js";
 import { AzureBlobUpload } from "./blob-upload.js";
 import { azureAgentInstallScript, azureCustomData, bigipTriggerSnippet, DEFAULT_AGENT_BUNDLE, keepalivedTrigger, pairBlobNames, systemdUnit } from "./delivery.js";
@@ -99,6 +99,11 @@ export interface AzureHaPairNetworkArgs {
 export interface AzureHaPairIdentityArgs {
   /** The VMs' system-assigned identities (their principal IDs): each gets the assignments. */
   systemAssignedPrincipalIds?: AzureHaPairPrincipalIdsArgs;
+  /**
+   * Brownfield: the user-assigned identity the VMs already run with (its ARM ID, e.g. CFE's):
+   * read at preview, it gets the role assignments; no identity is created.
+   */
+  existingUserAssignedIdentityId?: string;
 }
 
 export interface AzureHaPairPrincipalIdsArgs {
@@ -174,6 +179,13 @@ function argProblems(args: AzureHaPairArgs): string[] {
   }
   if ((args.routes ?? []).length === 0 && (args.ipConfigurations ?? []).length === 0) problems.push("nothing moves: give routes, ipConfigurations or both");
   problems.push(...storageArgProblems(args.storage, args.adopt));
+  const existingIdentity = args.identity?.existingUserAssignedIdentityId;
+  if (existingIdentity !== undefined) {
+    if (args.identity?.systemAssignedPrincipalIds) problems.push("identity: give systemAssignedPrincipalIds or existingUserAssignedIdentityId, not both");
+    if (!/^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.ManagedIdentity\/userAssignedIdentities\/[^/]+$/i.test(existingIdentity)) {
+      problems.push(`identity.existingUserAssignedIdentityId: ${JSON.stringify(existingIdentity)} is not a user-assigned identity's ARM ID (/subscriptions/S/resourceGroups/G/providers/Microsoft.ManagedIdentity/userAssignedIdentities/NAME)`);
+    }
+  }
   return problems;
 }
 
@@ -370,14 +382,22 @@ export class AzureHaPair extends pulumi.ComponentResource {
 
     // --- identity, role, assignments on the exact resources
     const permissions = azureRolePermissions({ routes: routes.length > 0, ipConfigurations: ipConfigs.length > 0, publicIps: publicIpIds.length > 0 });
-    let identity: managedidentity.UserAssignedIdentity | undefined;
+    let identity: { id: pulumi.Output<string>; clientId: pulumi.Output<string> } | undefined;
     let principals: { key: string; principalId: pulumi.Output<string> }[];
-    if (args.identity?.systemAssignedPrincipalIds) {
+    const existingIdentityId = args.identity?.existingUserAssignedIdentityId;
+    if (existingIdentityId !== undefined) {
+      // The nodes' own identity: read (it exists, so its principal is known at preview), never created or changed.
+      const { resourceGroupName, name: identityName } = armIdParts(existingIdentityId)!; // its shape is checked in argProblems
+      const found = managedidentity.getUserAssignedIdentityOutput({ resourceGroupName, resourceName: identityName }, childOpts);
+      identity = { id: pulumi.output(existingIdentityId), clientId: found.clientId };
+      principals = [{ key: "id", principalId: found.principalId }];
+    } else if (args.identity?.systemAssignedPrincipalIds) {
       const given = args.identity.systemAssignedPrincipalIds;
       principals = NODE_IDS.map((node) => ({ key: node, principalId: pulumi.output(given[node]) }));
     } else {
-      identity = new managedidentity.UserAssignedIdentity(`${name}-identity`, { resourceGroupName: args.resourceGroupName, location: args.location, tags: labelTags }, childOpts);
-      principals = [{ key: "id", principalId: identity.principalId }];
+      const created = new managedidentity.UserAssignedIdentity(`${name}-identity`, { resourceGroupName: args.resourceGroupName, location: args.location, tags: labelTags }, childOpts);
+      identity = created;
+      principals = [{ key: "id", principalId: created.principalId }];
     }
     const role = new authorization.RoleDefinition(
       `${name}-role`,
