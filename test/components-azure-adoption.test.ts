@@ -4,13 +4,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AzureHaPair, type AzureHaPairArgs } from "../components/index.js";
 import type { AzureAgentConfig } from "../runtime/config/types.js";
-import type { AzurePairArgsDocument } from "../runtime/discovery/azure/adoption-files.js";
-import { discoverAzure } from "../runtime/discovery/azure/discover-azure.js";
 import type { DiscoveryOptions } from "../runtime/discovery/types.js";
 import { startFastAzureSim, type AzureSim } from "./helpers/azure-sim.js";
 import { AZ } from "./helpers/azure-stack-to-topology.js";
 import { F5_AZURE_TOPOLOGY, seedManagementNics, writeF5AzureFiles } from "./helpers/f5-azure-pair.js";
-import { PulumiMockHarness, resolve, type MockCloudOptions } from "./helpers/pulumi-mocks.js";
+import { discoverInSim, simArmId, simBackedHarness } from "./helpers/azure-sim-mocks.js";
+import { resolve, type MockCloudOptions } from "./helpers/pulumi-mocks.js";
 
 let sim: AzureSim;
 let files: { cfeFile: string; terraformFile: string };
@@ -24,35 +23,14 @@ afterAll(async () => {
 });
 
 async function discovered(options: Partial<DiscoveryOptions>) {
-  process.env.AZURE_POD_IDENTITY_AUTHORITY_HOST = sim.imds.a;
-  process.env.AZURE_CLIENT_ID = sim.clientIds.a;
-  const t = sim.topology;
-  const result = await discoverAzure({ componentName: "edge", armEndpoint: sim.arm, imdsEndpoint: sim.imds.a, subscriptionId: t.subscriptionId, resourceGroup: t.resourceGroup, ...options }, {});
+  const found = await discoverInSim(sim, options);
   // The writer's document is the component's args: this assignment is checked by tsc.
-  const args: AzureHaPairArgs = result.documents["pair-args.json"] as AzurePairArgsDocument;
-  return { args, config: result.documents["agent-config.json"] as AzureAgentConfig, importFile: result.documents["import.json"] as { resources: { type: string; name: string; id?: string; parent?: string }[] } };
+  const args: AzureHaPairArgs = found.args;
+  return { ...found, args };
 }
 
-const armId = (type: string, rg: string, name: string) => `/subscriptions/${sim.topology.subscriptionId}/resourceGroups/${rg}/providers/Microsoft.Network/${type}/${name}`;
-
-/** azure-native's invokes answer with the ARM body's properties flattened beside id, name and tags. */
-function harness(options: Partial<MockCloudOptions> = {}) {
-  const read = (type: string, rg: string, name: string) => {
-    const body = sim.world.get(armId(type, rg, name)) as { id: string; name: string; tags?: Record<string, string>; properties?: Record<string, unknown> };
-    return { ...body.properties, id: body.id, name: body.name, tags: body.tags ?? {} };
-  };
-  return new PulumiMockHarness({
-    subscriptionId: sim.topology.subscriptionId,
-    preview: true,
-    ...options,
-    calls: {
-      "azure-native:network:getNetworkInterface": (i) => read("networkInterfaces", i.resourceGroupName, i.networkInterfaceName),
-      "azure-native:network:getRouteTable": (i) => read("routeTables", i.resourceGroupName, i.routeTableName),
-      "azure-native:network:getPublicIPAddress": (i) => read("publicIPAddresses", i.resourceGroupName, i.publicIpAddressName),
-      ...options.calls,
-    },
-  });
-}
+const armId = (type: string, rg: string, name: string) => simArmId(sim, type, rg, name);
+const harness = (options: Partial<MockCloudOptions> = {}) => simBackedHarness(sim, options);
 
 const pairIds = (args: AzureHaPairArgs) => {
   const nics = (["a", "b"] as const).flatMap((n) => Object.values(args.nodes[n].interfaces).map((i) => String(i.networkInterfaceId)));
