@@ -1,6 +1,7 @@
 // AzureHaPair adopting a running BIG-IP pair as F5's Terraform / templates leave it: `discover
 // azure`'s pair-args.json fed to the component under Pulumi mocks; the preview's reads of the
 // existing NICs, route tables and public IPs are answered from the simulated Azure as it is now.
+import * as network from "@pulumi/azure-native/network/index.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AzureHaPair, type AzureHaPairArgs } from "../components/index.js";
 import type { AzureAgentConfig } from "../runtime/config/types.js";
@@ -100,6 +101,19 @@ describe("AzureHaPair with manage: verify (a Terraform-built pair)", () => {
       sim.world.touch(nic, (r) => Object.assign(r, { tags: before.nic.tags, properties: { ...(r.properties as object), enableIPForwarding: (before.nic.properties as Record<string, unknown>).enableIPForwarding } }));
       sim.world.touch(table, (r) => Object.assign(r, { tags: before.table.tags }));
     }
+  });
+
+  it("an ID unknown at preview (a resource this program creates) is not read in silence: the preview warns on it", async () => {
+    const { args } = await discovered({ terraformStateFile: files.terraformFile });
+    const h = harness({ captureWarnings: true });
+    await h.run(() => {
+      const table = new network.RouteTable("spoke-new", { resourceGroupName: sim.topology.resourceGroup, location: sim.topology.location });
+      return new AzureHaPair("edge", { ...args, routes: [{ ...args.routes![0]!, routeTableId: table.id }, ...args.routes!.slice(1)] });
+    });
+    await h.finish();
+    expect(h.warnings.some((w) => w.includes("routes[0]: its ID is not known until the resource exists, so manage: verify cannot read it at preview"))).toBe(true);
+    // Only that one: the IDs known at preview are read there.
+    expect(h.warnings.filter((w) => w.includes("manage: verify cannot read it"))).toHaveLength(1);
   });
 
   it("manage: apply on the same args writes the tags and IP forwarding (the greenfield default); a bad mode is refused", async () => {

@@ -50,6 +50,22 @@ export function armIdParts(id: string): { resourceGroupName: string; name: strin
 
 const FIX_OWNER = "set it where it is owned (Terraform: the resource's tags / ip_forwarding_enabled; the portal otherwise), or let the component write it with manage";
 
+/**
+ * An ID that is unknown at preview comes from a resource this program creates: the read cannot
+ * run before `up`, so say so on the component rather than pass in silence (`up` reads it before
+ * anything is built on it).
+ */
+function warnIfUnknownAtPreview(where: string, id: pulumi.Output<string>, opts: pulumi.InvokeOutputOptions): void {
+  if (!pulumi.runtime.isDryRun()) return;
+  const known = (id as unknown as { isKnown?: Promise<boolean> }).isKnown ?? Promise.resolve(true);
+  void known.then(
+    (isKnown) => {
+      if (!isKnown) pulumi.log.warn(`${where}: its ID is not known until the resource exists, so manage: verify cannot read it at preview; pulumi up reads it first (pass a resource of this program as the object, not its ID)`, opts.parent);
+    },
+    () => undefined, // a failed ID fails the check itself
+  );
+}
+
 function parts(where: string, id: string): { resourceGroupName: string; name: string } {
   const found = armIdParts(id);
   if (!found) throw new Error(`${where}: ${JSON.stringify(id)} is not an ARM resource ID (/subscriptions/S/resourceGroups/G/providers/Microsoft.Network/TYPE/NAME)`);
@@ -69,7 +85,9 @@ export function verifyExistingNic(
   want: { tags?: Record<string, string>; ipForwardingOn: boolean },
   opts: pulumi.InvokeOutputOptions,
 ): pulumi.Output<string[]> {
-  return pulumi.output(id).apply((nicId) => {
+  const nicIdOutput = pulumi.output(id);
+  warnIfUnknownAtPreview(where, nicIdOutput, opts);
+  return nicIdOutput.apply((nicId) => {
     const { resourceGroupName, name } = parts(where, nicId);
     const nic = network.getNetworkInterfaceOutput({ resourceGroupName, networkInterfaceName: name }, opts);
     return pulumi.all([nic.tags, nic.enableIPForwarding]).apply(([tags, forwarding]) => [
@@ -81,7 +99,9 @@ export function verifyExistingNic(
 
 /** At preview: the label tag of an existing route table or public IP. */
 export function verifyExistingAzureLabel(where: string, kind: "routeTable" | "publicIp", id: pulumi.Input<string>, labelKey: string, label: string, opts: pulumi.InvokeOutputOptions): pulumi.Output<string[]> {
-  return pulumi.output(id).apply((resourceId) => {
+  const idOutput = pulumi.output(id);
+  warnIfUnknownAtPreview(where, idOutput, opts);
+  return idOutput.apply((resourceId) => {
     const { resourceGroupName, name } = parts(where, resourceId);
     const tags =
       kind === "routeTable"
