@@ -11,7 +11,9 @@
  * `publicIp`) is the program's own: its tags and IP forwarding belong in its own args (pairTags(),
  * enableIPForwarding: true), and the component checks them at preview. A resource passed by ID
  * is not the stack's: the component merges only the pair's tag keys into its tags (AzureTagsMerge)
- * and turns IP forwarding on (AzureIpForwardingOn, never off again), and never takes it over.
+ * and turns IP forwarding on (AzureIpForwardingOn, never off again), and never takes it over —
+ * unless `manage` says another tool (Terraform) writes them: then it only reads them at preview
+ * and fails naming what to fix (adoption.ts). `adopt` imports the state storage no tool owns.
  */
 import * as authorization from "@pulumi/azure-native/authorization/index.js";
 import * as managedidentity from "@pulumi/azure-native/managedidentity/index.js";
