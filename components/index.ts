@@ -18,4 +18,5 @@ export { AzureBlobUpload } from "./azure/blob-upload.js";
 // The contract's types the args and outputs use (runtime/config, built into the package).
 export type { AgentConfig, NodeId, TimeBudgets } from "../runtime/config/index.js";
 export * from "./aws/adoption.js";
+export type { AzureHaPairAdoptArgs, AzureHaPairManageArgs, AzureManageMode } from "./azure/adoption.js";
 export * from "./aws/terraform.js";

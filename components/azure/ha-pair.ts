@@ -11,7 +11,9 @@
  * `publicIp`) is the program's own: its tags and IP forwarding belong in its own args (pairTags(),
  * enableIPForwarding: true), and the component checks them at preview. A resource passed by ID
  * is not the stack's: the component merges only the pair's tag keys into its tags (AzureTagsMerge)
- * and turns IP forwarding on (AzureIpForwardingOn, never off again), and never takes it over.
+ * and turns IP forwarding on (AzureIpForwardingOn, never off again), and never takes it over —
+ * unless `manage` says another tool (Terraform) writes them: then it only reads them at preview
+ * and fails naming what to fix (adoption.ts). `adopt` imports the state storage no tool owns.
  */
 import * as authorization from "@pulumi/azure-native/authorization/index.js";
 import * as managedidentity from "@pulumi/azure-native/managedidentity/index.js";
@@ -20,6 +22,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { existsSync } from "node:fs";
 import { NODE_IDS, type AgentDaemonConfig, type AzureTimeBudgets, type NodeId } from "../../runtime/config/index.js";
 import { pairTagKeys } from "../aws/tags.js";
+import { armIdParts, azureManageModes, verifyExistingAzureLabel, verifyExistingNic, type AzureHaPairAdoptArgs, type AzureHaPairManageArgs } from "./adoption.js";
 import { buildAzureCfeDeclaration, validatedAzureAgentConfig, type ResolvedAzurePair } from "./agent-config.js";
 import { AzureBlobUpload } from "./blob-upload.js";
 import { azureAgentInstallScript, azureCustomData, bigipTriggerSnippet, DEFAULT_AGENT_BUNDLE, keepalivedTrigger, pairBlobNames, systemdUnit } from "./delivery.js";
@@ -98,6 +101,11 @@ export interface AzureHaPairNetworkArgs {
 export interface AzureHaPairIdentityArgs {
   /** The VMs' system-assigned identities (their principal IDs): each gets the assignments. */
   systemAssignedPrincipalIds?: AzureHaPairPrincipalIdsArgs;
+  /**
+   * Brownfield: the user-assigned identity the VMs already run with (its ARM ID, e.g. CFE's):
+   * read at preview, it gets the role assignments; no identity is created.
+   */
+  existingUserAssignedIdentityId?: string;
 }
 
 export interface AzureHaPairPrincipalIdsArgs {
@@ -135,6 +143,10 @@ export interface AzureHaPairArgs {
   agent?: AzureHaPairAgentArgs;
   /** Extra tags on every resource the component creates. */
   tags?: Record<string, string>;
+  /** Brownfield: who writes tags and IP forwarding on resources given by ID ("verify": another tool does; checked at preview). */
+  manage?: AzureHaPairManageArgs;
+  /** Brownfield: the existing storage account (and container) the stack adopts (import option, protect). */
+  adopt?: AzureHaPairAdoptArgs;
 }
 
 function argProblems(args: AzureHaPairArgs): string[] {
@@ -168,7 +180,14 @@ function argProblems(args: AzureHaPairArgs): string[] {
     for (const id of NODE_IDS) if (args.nodes?.[id] && !args.nodes[id].interfaces?.[r.nextHopRole]) problems.push(`routes[${i}]: nodes.${id} has no NIC of role ${r.nextHopRole}`);
   }
   if ((args.routes ?? []).length === 0 && (args.ipConfigurations ?? []).length === 0) problems.push("nothing moves: give routes, ipConfigurations or both");
-  problems.push(...storageArgProblems(args.storage));
+  problems.push(...storageArgProblems(args.storage, args.adopt));
+  const existingIdentity = args.identity?.existingUserAssignedIdentityId;
+  if (existingIdentity !== undefined) {
+    if (args.identity?.systemAssignedPrincipalIds) problems.push("identity: give systemAssignedPrincipalIds or existingUserAssignedIdentityId, not both");
+    if (!/^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.ManagedIdentity\/userAssignedIdentities\/[^/]+$/i.test(existingIdentity)) {
+      problems.push(`identity.existingUserAssignedIdentityId: ${JSON.stringify(existingIdentity)} is not a user-assigned identity's ARM ID (/subscriptions/S/resourceGroups/G/providers/Microsoft.ManagedIdentity/userAssignedIdentities/NAME)`);
+    }
+  }
   return problems;
 }
 
@@ -241,6 +260,7 @@ export class AzureHaPair extends pulumi.ComponentResource {
     const ipConfigRoles = new Set(ipConfigs.map((c) => c.role));
     const followRoles = new Set([...ipConfigRoles, ...routes.map((r) => r.nextHopRole)]);
     const checks: pulumi.Output<string[]>[] = [];
+    const manage = azureManageModes(name, args.manage);
 
     // --- NICs: tags, IP forwarding, private IPs, subnets
     const resolvedNodes = {} as Record<NodeId, pulumi.Output<{ vmId: string; interfaces: Record<string, { id: string; privateIp: string }> }>>;
@@ -278,10 +298,17 @@ export class AzureHaPair extends pulumi.ComponentResource {
           id = pulumi.output(nic.networkInterfaceId!);
           privateIp = pulumi.output(nic.privateIp);
           subnetId = pulumi.output(nic.subnetId);
-          const tagKeys = [labelKey, nicMapKey];
-          const taggable = pulumi.all([id, noOwnAzureTag(name, where, id, tagKeys)]).apply(([i]) => i);
-          new AzureTagsMerge(`${name}-${node}-${role}-tags`, { resourceId: taggable, tags: { [labelKey]: label, [nicMapKey]: role } }, childOpts);
-          if (routing) new AzureIpForwardingOn(`${name}-${node}-${role}-ip-forwarding`, { networkInterfaceId: id }, childOpts);
+          const pairNicTags = { [labelKey]: label, [nicMapKey]: role };
+          if (manage.tags === "apply") {
+            const taggable = pulumi.all([id, noOwnAzureTag(name, where, id, Object.keys(pairNicTags))]).apply(([i]) => i);
+            new AzureTagsMerge(`${name}-${node}-${role}-tags`, { resourceId: taggable, tags: pairNicTags }, childOpts);
+          }
+          if (routing && manage.ipForwarding === "apply") new AzureIpForwardingOn(`${name}-${node}-${role}-ip-forwarding`, { networkInterfaceId: id }, childOpts);
+          // Another tool owns them: read them at preview (the NIC exists, its ID is known) and write nothing.
+          const verifyForwarding = routing && manage.ipForwarding === "verify";
+          if (manage.tags === "verify" || verifyForwarding) {
+            checks.push(verifyExistingNic(where, id, { ...(manage.tags === "verify" ? { tags: pairNicTags } : {}), ipForwardingOn: verifyForwarding }, childOpts));
+          }
         }
         if (ipConfigRoles.has(role)) {
           movingNicIds.push(id);
@@ -295,7 +322,11 @@ export class AzureHaPair extends pulumi.ComponentResource {
     // --- route tables and public IPs: the label tag
     const ownLabelCheck = (where: string, tags: pulumi.Output<Record<string, string> | undefined>) =>
       checks.push(asDeclared(tags).apply((t) => (t?.[labelKey] === label ? [] : [`${where}: its tags lack ${labelKey}=${label}; add ...pairTags(${JSON.stringify(label)}) to its tags`])));
-    const labelById = (resourceName: string, where: string, id: pulumi.Input<string>) => {
+    const labelById = (resourceName: string, where: string, kind: "routeTable" | "publicIp", id: pulumi.Input<string>) => {
+      if (manage.tags === "verify") {
+        checks.push(verifyExistingAzureLabel(where, kind, id, labelKey, label, childOpts));
+        return;
+      }
       const taggable = pulumi.all([id, noOwnAzureTag(name, where, id, [labelKey])]).apply(([i]) => i);
       new AzureTagsMerge(resourceName, { resourceId: taggable, tags: { [labelKey]: label } }, childOpts);
     };
@@ -306,7 +337,7 @@ export class AzureHaPair extends pulumi.ComponentResource {
         ownLabelCheck(`routes[${i}]`, r.routeTable.tags);
       } else {
         tableId = pulumi.output(r.routeTableId!);
-        labelById(`${name}-rt-${i}-tags`, `routes[${i}]`, tableId);
+        labelById(`${name}-rt-${i}-tags`, `routes[${i}]`, "routeTable", tableId);
       }
       return tableId.apply((routeTableId) => ({ routeTableId, addressPrefixes: [...r.addressPrefixes], nextHopRole: r.nextHopRole }));
     });
@@ -318,7 +349,7 @@ export class AzureHaPair extends pulumi.ComponentResource {
         ownLabelCheck(`ipConfigurations[${i}].publicIp`, c.publicIp.tags);
       } else if (c.publicIpAddressId !== undefined) {
         publicIpId = pulumi.output(c.publicIpAddressId);
-        labelById(`${name}-pip-${i}-tags`, `ipConfigurations[${i}].publicIpAddressId`, c.publicIpAddressId);
+        labelById(`${name}-pip-${i}-tags`, `ipConfigurations[${i}].publicIpAddressId`, "publicIp", c.publicIpAddressId);
       }
       if (c.publicIp || c.publicIpAddressId !== undefined) publicIpIds.push(publicIpId as pulumi.Output<string>);
       return pulumi.all([pulumi.output(c.privateIp), publicIpId]).apply(([privateIp, pip]) => ({ name: c.name, role: c.role, privateIp, ...(pip ? { publicIpAddressId: pip } : {}) }));
@@ -332,7 +363,7 @@ export class AzureHaPair extends pulumi.ComponentResource {
     });
 
     // --- state storage and private reach
-    const stateStorage = createStateStorage(name, { ...args.storage, resourceGroupName: args.resourceGroupName, location: args.location, subscriptionId, tags: labelTags }, parent);
+    const stateStorage = createStateStorage(name, { ...args.storage, resourceGroupName: args.resourceGroupName, location: args.location, subscriptionId, tags: labelTags, ...(args.adopt ? { adopt: args.adopt } : {}) }, parent);
     const reach = createPrivateReach(
       name,
       {
@@ -353,14 +384,22 @@ export class AzureHaPair extends pulumi.ComponentResource {
 
     // --- identity, role, assignments on the exact resources
     const permissions = azureRolePermissions({ routes: routes.length > 0, ipConfigurations: ipConfigs.length > 0, publicIps: publicIpIds.length > 0 });
-    let identity: managedidentity.UserAssignedIdentity | undefined;
+    let identity: { id: pulumi.Output<string>; clientId: pulumi.Output<string> } | undefined;
     let principals: { key: string; principalId: pulumi.Output<string> }[];
-    if (args.identity?.systemAssignedPrincipalIds) {
+    const existingIdentityId = args.identity?.existingUserAssignedIdentityId;
+    if (existingIdentityId !== undefined) {
+      // The nodes' own identity: read (it exists, so its principal is known at preview), never created or changed.
+      const { resourceGroupName, name: identityName } = armIdParts(existingIdentityId)!; // its shape is checked in argProblems
+      const found = managedidentity.getUserAssignedIdentityOutput({ resourceGroupName, resourceName: identityName }, childOpts);
+      identity = { id: pulumi.output(existingIdentityId), clientId: found.clientId };
+      principals = [{ key: "id", principalId: found.principalId }];
+    } else if (args.identity?.systemAssignedPrincipalIds) {
       const given = args.identity.systemAssignedPrincipalIds;
       principals = NODE_IDS.map((node) => ({ key: node, principalId: pulumi.output(given[node]) }));
     } else {
-      identity = new managedidentity.UserAssignedIdentity(`${name}-identity`, { resourceGroupName: args.resourceGroupName, location: args.location, tags: labelTags }, childOpts);
-      principals = [{ key: "id", principalId: identity.principalId }];
+      const created = new managedidentity.UserAssignedIdentity(`${name}-identity`, { resourceGroupName: args.resourceGroupName, location: args.location, tags: labelTags }, childOpts);
+      identity = created;
+      principals = [{ key: "id", principalId: created.principalId }];
     }
     const role = new authorization.RoleDefinition(
       `${name}-role`,

@@ -6,6 +6,7 @@
  */
 import * as storage from "@pulumi/azure-native/storage/index.js";
 import * as pulumi from "@pulumi/pulumi";
+import { adoptOptions, armIdParts, type AzureHaPairAdoptArgs } from "./adoption.js";
 
 export interface AzureStateStorageArgs {
   /** Use this existing account (with existingContainerName): nothing is created. */
@@ -36,9 +37,22 @@ export interface AzureStateStorage {
   ready: pulumi.Resource[];
 }
 
-export function storageArgProblems(args: AzureStateStorageArgs | undefined): string[] {
-  if (!args) return [];
+export function storageArgProblems(args: AzureStateStorageArgs | undefined, adopt?: AzureHaPairAdoptArgs): string[] {
   const problems: string[] = [];
+  const adopted = adopt?.storageAccountId;
+  if (adopted !== undefined) {
+    const account = armIdParts(adopted);
+    if (!account || !/\/providers\/Microsoft\.Storage\/storageAccounts\/[^/]+$/i.test(adopted)) problems.push(`adopt.storageAccountId: ${JSON.stringify(adopted)} is not a storage account's ARM ID (/subscriptions/S/resourceGroups/G/providers/Microsoft.Storage/storageAccounts/NAME)`);
+    else if (typeof args?.accountName === "string" && args.accountName !== account.name) problems.push(`adopt.storageAccountId names account ${account.name} but storage.accountName is ${args.accountName}; drop storage.accountName or make them agree`);
+    if (args?.existingAccountName !== undefined) problems.push("adopt.storageAccountId imports the account into the stack, storage.existingAccountName uses it without owning it: give one");
+  }
+  if (adopt?.blobContainerId !== undefined) {
+    const container = /^(.+)\/blobServices\/default\/containers\/([^/]+)$/i.exec(adopt.blobContainerId);
+    if (adopted === undefined) problems.push("adopt.blobContainerId: adopt its account too (adopt.storageAccountId)");
+    else if (!container || container[1]!.toLowerCase() !== adopted.toLowerCase()) problems.push(`adopt.blobContainerId: ${JSON.stringify(adopt.blobContainerId)} is not a container of ${adopted} (${adopted}/blobServices/default/containers/NAME)`);
+    else if (args?.containerName !== undefined && args.containerName !== container[2]) problems.push(`adopt.blobContainerId names container ${container[2]} but storage.containerName is ${args.containerName}; drop storage.containerName or make them agree`);
+  }
+  if (!args) return problems;
   if ((args.existingAccountName === undefined) !== (args.existingContainerName === undefined)) problems.push("storage: give existingAccountName and existingContainerName together");
   if (args.existingAccountName !== undefined && args.accountName !== undefined) problems.push("storage: give existingAccountName (use it) or accountName (create it), not both");
   return problems;
@@ -51,9 +65,12 @@ export function accountNamePrefix(name: string): string {
 
 export function createStateStorage(
   name: string,
-  args: AzureStateStorageArgs & { resourceGroupName: pulumi.Input<string>; location: pulumi.Input<string>; subscriptionId: pulumi.Output<string>; tags: Record<string, string> },
+  args: AzureStateStorageArgs & { resourceGroupName: pulumi.Input<string>; location: pulumi.Input<string>; subscriptionId: pulumi.Output<string>; tags: Record<string, string>; adopt?: AzureHaPairAdoptArgs },
   parent: pulumi.Resource,
 ): AzureStateStorage {
+  // An adopted account keeps its name (and container) from its ID; storageArgProblems checked they agree.
+  const adoptedAccount = args.adopt?.storageAccountId !== undefined ? armIdParts(args.adopt.storageAccountId)?.name : undefined;
+  const adoptedContainer = args.adopt?.blobContainerId?.split("/").pop();
   if (args.existingAccountName !== undefined) {
     const accountName = pulumi.output(args.existingAccountName);
     return {
@@ -67,7 +84,7 @@ export function createStateStorage(
   const account = new storage.StorageAccount(
     accountNamePrefix(name),
     {
-      ...(args.accountName !== undefined ? { accountName: args.accountName } : {}),
+      ...(adoptedAccount !== undefined ? { accountName: adoptedAccount } : args.accountName !== undefined ? { accountName: args.accountName } : {}),
       resourceGroupName: args.resourceGroupName,
       location: args.location,
       kind: "StorageV2",
@@ -82,7 +99,7 @@ export function createStateStorage(
       networkRuleSet: { defaultAction: "Deny", bypass: "None", ipRules: deployers.map((range) => ({ iPAddressOrRange: range, action: "Allow" })) },
       tags: args.tags,
     },
-    { parent, retainOnDelete: args.retainOnDelete ?? true },
+    adoptOptions({ parent, retainOnDelete: args.retainOnDelete ?? true }, args.adopt?.storageAccountId),
   );
   const service = new storage.BlobServiceProperties(
     `${name}-blob-service`,
@@ -98,8 +115,8 @@ export function createStateStorage(
   );
   const container = new storage.BlobContainer(
     `${name}-container`,
-    { accountName: account.name, resourceGroupName: args.resourceGroupName, containerName: args.containerName ?? "ha-pair", publicAccess: "None" },
-    { parent, retainOnDelete: args.retainOnDelete ?? true },
+    { accountName: account.name, resourceGroupName: args.resourceGroupName, containerName: adoptedContainer ?? args.containerName ?? "ha-pair", publicAccess: "None" },
+    adoptOptions({ parent, retainOnDelete: args.retainOnDelete ?? true }, args.adopt?.blobContainerId),
   );
   return { accountName: account.name, containerName: container.name, accountId: account.id, ready: [container, service] };
 }

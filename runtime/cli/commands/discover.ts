@@ -81,7 +81,7 @@ export const discoverCommand: Command = {
         for (const line of result.summary) out.line(line);
         for (const note of result.notes) out.line(yellow(`  note: ${note}`));
         for (const file of files) out.line(green(`  wrote ${file}`));
-        out.line(dim(`  next: ha-pair validate ${files[0]}; read ownership.json before adopting (${cloud === "aws" ? "stacks/aws-brownfield reads pair-args.json" : "pair-args.json has the AzureHaPair args by ID"})`));
+        out.line(dim(`  next: ha-pair validate ${files[0]}; read ownership.json before adopting (stacks/${cloud}-brownfield reads pair-args.json)`));
       }
       return EXIT_OK;
     } catch (err) {

@@ -1,10 +1,13 @@
 /**
  * What an Azure brownfield stack needs besides the agent config: the AzureHaPair args by ID
  * (pair-args.json) and the `pulumi import --file` document for what the stack should own (the
- * storage account, when no other tool owns it). The args follow AzureHaPairArgs as issue 12's
- * component has them while this is written (components/azure/ha-pair.ts on its branch: nodes by
- * vmId with NICs by networkInterfaceId/privateIp/subnetId, ipConfigurations, routes, network,
- * storage, statePrefix); `manage` and `adopt` are issue 13's adoption options, not in it yet.
+ * storage account, when no other tool owns it). The document is AzureHaPairArgs by ID
+ * (components/azure/ha-pair.ts; the runtime does not import components, so
+ * test/components-azure-adoption.test.ts assigns it to AzureHaPairArgs under tsc and feeds it to
+ * the component): nodes by vmId with NICs by networkInterfaceId/privateIp/subnetId,
+ * ipConfigurations, routes, network, storage, statePrefix, and the adoption options `manage`
+ * (components/azure/adoption.ts) and `adopt.storageAccountId`. Discovery lists no containers, so
+ * it never writes `adopt.blobContainerId`: add it when the state container already exists.
  */
 import { defaultStateKey } from "../state-key.js";
 import type { ImportFile, ImportResource } from "../import-file.js";
@@ -17,7 +20,7 @@ export const AZURE_STORAGE_ACCOUNT_TYPE = "azure-native:storage:StorageAccount";
 
 /**
  * The Pulumi name AzureHaPair gives its storage account (components/azure/storage.ts
- * accountNamePrefix on its branch: lowercase letters and digits of the component's name, then "st"),
+ * accountNamePrefix: lowercase letters and digits of the component's name, then "st"),
  * so that the imported account is the program's own.
  */
 export function storageAccountResourceName(componentName: string): string {
@@ -41,7 +44,7 @@ export interface AzurePairArgsDocument {
   storage: { existingAccountName: string; existingContainerName: string } | { accountName: string; containerName: string };
   statePrefix?: string;
   /** Adopt (import + protect) rather than reuse: the stack owns these from now on. */
-  adopt?: { storageAccountId?: string };
+  adopt?: { storageAccountId?: string; blobContainerId?: string };
   /** Who writes tags and IP forwarding: verify leaves them to their current owner. */
   manage: { tags: "apply" | "verify"; ipForwarding: "apply" | "verify" };
 }
