@@ -25,7 +25,7 @@ function azuriteBlobMain(): string {
       // try the next place
     }
   }
-  throw new Error("the azurite package is not installed (it is a devDependency of ha-pair: run npm ci in the checkout)");
+  throw new Error("the simulated Azure keeps its blob state in the Azurite emulator, which is not installed here (it is a devDependency of ha-pair, not bundled). Fix: in a checkout run npm ci; with the installed package run npm install azurite@3.35.0 in the directory you start ha-pair sim azure from");
 }
 
 /** Port 0: Azurite binds an ephemeral port and says which ("successfully listens on http://127.0.0.1:PORT"). */
