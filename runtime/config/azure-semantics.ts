@@ -1,5 +1,6 @@
 import type { NodeId } from "./types.js";
 import { NODE_IDS } from "./types.js";
+import { isLoopbackHost } from "./loopback.js";
 import { asArray, asObj, asString, canonicalDestination, pointerSegment, roleRule, type Add, type Obj, type PathOk } from "./semantics.js";
 
 /** The subscription a resource ID names (IDs are case-insensitive in Azure). */
@@ -97,7 +98,7 @@ export function azureSemanticErrors(config: Obj, ok: PathOk, add: Add): void {
     const url = ok(`/endpoints/${name}`) ? asString(endpoints?.[name]) : undefined;
     if (url === undefined) continue;
     const parsed = parseUrl(url);
-    if (parsed?.protocol === "http:" && !isLoopbackHostname(parsed.hostname)) {
+    if (parsed?.protocol === "http:" && !isLoopbackHost(parsed.hostname)) {
       add(`/endpoints/${name}`, `${url} is plain http to a host that is not this machine: the agent sends a bearer token there, so it must be https (http is accepted only for a loopback address, e.g. the simulator on 127.0.0.1)`);
     }
   }
@@ -125,12 +126,6 @@ export function azureSemanticErrors(config: Obj, ok: PathOk, add: Add): void {
       });
     });
   }
-}
-
-/** 127.0.0.0/8, ::1, localhost (the same rule the agent's bearer-token policy applies). */
-function isLoopbackHostname(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, "").toLowerCase();
-  return host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
 function parseUrl(url: string): URL | undefined {
