@@ -146,6 +146,11 @@ describe("the Azure branch of the config", () => {
     const found = errors(mutate);
     expect(found.some((e) => e.path.startsWith(path) && e.message.includes(text)), JSON.stringify(found)).toBe(true);
   });
+  it("plain http to any loopback address the bearer policy accepts is valid", () => {
+    for (const host of ["127.0.0.1", "127.8.9.1", "[::1]", "[0:0:0:0:0:0:0:1]", "localhost"]) {
+      expect(errors((c) => (c.endpoints = { arm: `http://${host}:4000`, blob: `http://${host}:10000` })), host).toEqual([]);
+    }
+  });
 });
 
 describe("the ARM retry loop", () => {

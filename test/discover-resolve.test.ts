@@ -150,5 +150,8 @@ describe("resolving a discovered pair", () => {
     expect(cidrContains("2001:db8::/32", "2001:db8:1::/48")).toBe(true);
     expect(cidrContains("2001:db8::/32", "2001:db9::/48")).toBe(false);
     expect(cidrContains("0.0.0.0/0", "pl-0123456789abcdef0")).toBe(false);
+    // An IPv6 address with an embedded IPv4 tail is read as two 16-bit groups.
+    expect(cidrContains("::ffff:10.0.0.0/104", "::ffff:10.1.2.3/128")).toBe(true);
+    expect(cidrContains("::ffff:10.0.0.0/104", "::ffff:11.1.2.3/128")).toBe(false);
   });
 });

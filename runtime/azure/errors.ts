@@ -23,18 +23,22 @@ interface RestErrorLike {
   response?: { headers?: { get(name: string): string | undefined }; bodyAsText?: string | null };
 }
 
+/** The `error` object of an ARM response body, or undefined when there is no JSON body. */
+function bodyError(err: unknown): { code?: string; message?: string } | undefined {
+  const body = (err as RestErrorLike | undefined)?.response?.bodyAsText;
+  if (!body) return undefined;
+  try {
+    return (JSON.parse(body) as { error?: { code?: string; message?: string } }).error;
+  } catch {
+    return undefined; // not JSON: the callers fall back to the SDK's fields
+  }
+}
+
 /** The ARM error code of a failure: the body's error.code, else the SDK's code. */
 export function armErrorCode(err: unknown): string | undefined {
+  const fromBody = bodyError(err)?.code;
+  if (fromBody) return fromBody;
   const e = err as RestErrorLike | undefined;
-  const body = e?.response?.bodyAsText;
-  if (body) {
-    try {
-      const parsed = JSON.parse(body) as { error?: { code?: string } };
-      if (parsed.error?.code) return parsed.error.code;
-    } catch {
-      // not JSON: fall back to the SDK's code
-    }
-  }
   const details = e?.details as { error?: { code?: string } } | undefined;
   return details?.error?.code ?? e?.code;
 }
@@ -54,16 +58,8 @@ export function retryAfterMs(err: unknown): number | undefined {
 }
 
 function messageOf(err: unknown): string {
-  const e = err as RestErrorLike | undefined;
-  const body = e?.response?.bodyAsText;
-  if (body) {
-    try {
-      const parsed = JSON.parse(body) as { error?: { message?: string } };
-      if (parsed.error?.message) return parsed.error.message;
-    } catch {
-      // fall through
-    }
-  }
+  const fromBody = bodyError(err)?.message;
+  if (fromBody) return fromBody;
   return (err instanceof Error ? err.message : String(err)).split("\n")[0]!;
 }
 

@@ -1,4 +1,3 @@
-import { isIP } from "node:net";
 import {
   bearerTokenAuthenticationPolicy,
   bearerTokenAuthenticationPolicyName,
@@ -6,13 +5,9 @@ import {
 } from "@azure/core-rest-pipeline";
 import type { TokenCredential } from "@azure/core-auth";
 
-/** 127.0.0.0/8, ::1 and localhost: a token sent there never leaves the machine. */
-export function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, "").toLowerCase();
-  if (host === "localhost") return true;
-  if (isIP(host) === 4) return host.startsWith("127.");
-  return host === "::1" || host === "0:0:0:0:0:0:0:1";
-}
+import { isLoopbackHost } from "../config/loopback.js";
+
+export { isLoopbackHost };
 
 /**
  * The SDK's bearer token policy for https, and for plain http only to a loopback address (the

@@ -1,6 +1,14 @@
 import type { NodeId } from "./types.js";
 import { NODE_IDS } from "./types.js";
+import { isLoopbackHost } from "./loopback.js";
 import { asArray, asObj, asString, canonicalDestination, pointerSegment, roleRule, type Add, type Obj, type PathOk } from "./semantics.js";
+
+/** Where `key` was first seen; records `path` for it when this is the first time. */
+function claim(seen: Map<string, string>, key: string, path: string): string | undefined {
+  const first = seen.get(key);
+  if (first === undefined) seen.set(key, path);
+  return first;
+}
 
 /** The subscription a resource ID names (IDs are case-insensitive in Azure). */
 function subscriptionOf(resourceId: string): string | undefined {
@@ -39,15 +47,13 @@ export function azureSemanticErrors(config: Obj, ok: PathOk, add: Add): void {
       const nicId = ok(`${base}/id`) ? asString(asObj(nic)?.id) : undefined;
       if (nicId !== undefined) {
         inSubscription(`${base}/id`, nicId);
-        const first = nicSeenAt.get(nicId.toLowerCase());
+        const first = claim(nicSeenAt, nicId.toLowerCase(), `${base}/id`);
         if (first) add(`${base}/id`, `${nicId} is already used at ${first}; every role of every node needs its own network interface`);
-        else nicSeenAt.set(nicId.toLowerCase(), `${base}/id`);
       }
       const ip = ok(`${base}/privateIp`) ? asString(asObj(nic)?.privateIp) : undefined;
       if (ip !== undefined) {
-        const first = nodeIpAt.get(ip);
+        const first = claim(nodeIpAt, ip, `${base}/privateIp`);
         if (first) add(`${base}/privateIp`, `${ip} is already the NIC IP at ${first}; a private IP lives on one NIC`);
-        else nodeIpAt.set(ip, `${base}/privateIp`);
       }
     }
   }
@@ -69,9 +75,8 @@ export function azureSemanticErrors(config: Obj, ok: PathOk, add: Add): void {
       if (name !== undefined && role !== undefined) {
         // ipConfiguration names are unique within a NIC, case-insensitively.
         const key = `${role} ${name.toLowerCase()}`;
-        const first = nameAt.get(key);
+        const first = claim(nameAt, key, `${base}/name`);
         if (first) add(`${base}/name`, `"${name}" is already the name at ${first} for role "${role}"; ipConfiguration names are unique on a NIC`);
-        else nameAt.set(key, `${base}/name`);
       }
       const ip = ok(`${base}/privateIp`) ? asString(ipConfig.privateIp) : undefined;
       if (ip !== undefined) {
@@ -84,9 +89,8 @@ export function azureSemanticErrors(config: Obj, ok: PathOk, add: Add): void {
       const publicIp = ok(`${base}/publicIpAddressId`) ? asString(ipConfig.publicIpAddressId) : undefined;
       if (publicIp !== undefined) {
         inSubscription(`${base}/publicIpAddressId`, publicIp);
-        const first = publicIpAt.get(publicIp.toLowerCase());
+        const first = claim(publicIpAt, publicIp.toLowerCase(), `${base}/publicIpAddressId`);
         if (first) add(`${base}/publicIpAddressId`, `${publicIp} is already attached at ${first}; a public IP is attached to one ipConfiguration`);
-        else publicIpAt.set(publicIp.toLowerCase(), `${base}/publicIpAddressId`);
       }
     });
   }
@@ -97,7 +101,7 @@ export function azureSemanticErrors(config: Obj, ok: PathOk, add: Add): void {
     const url = ok(`/endpoints/${name}`) ? asString(endpoints?.[name]) : undefined;
     if (url === undefined) continue;
     const parsed = parseUrl(url);
-    if (parsed?.protocol === "http:" && !isLoopbackHostname(parsed.hostname)) {
+    if (parsed?.protocol === "http:" && !isLoopbackHost(parsed.hostname)) {
       add(`/endpoints/${name}`, `${url} is plain http to a host that is not this machine: the agent sends a bearer token there, so it must be https (http is accepted only for a loopback address, e.g. the simulator on 127.0.0.1)`);
     }
   }
@@ -119,18 +123,11 @@ export function azureSemanticErrors(config: Obj, ok: PathOk, add: Add): void {
         if (prefix === undefined) return;
         const canonical = canonicalDestination(prefix);
         const key = `${table.toLowerCase()} ${canonical}`;
-        const first = routeAt.get(key);
+        const first = claim(routeAt, key, path);
         if (first) add(path, `route ${prefix} in ${table} is already listed at ${first}${canonical === prefix ? "" : ` (both are ${canonical})`}; a route has one next hop, list it once`);
-        else routeAt.set(key, path);
       });
     });
   }
-}
-
-/** 127.0.0.0/8, ::1, localhost (the same rule the agent's bearer-token policy applies). */
-function isLoopbackHostname(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, "").toLowerCase();
-  return host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
 function parseUrl(url: string): URL | undefined {

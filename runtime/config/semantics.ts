@@ -43,7 +43,8 @@ export function canonicalDestination(destination: string): string {
   return destination;
 }
 
-function expandIpv6(address: string): number[] {
+/** The eight 16-bit groups of an IPv6 address ('::' expanded, an embedded IPv4 tail as two groups). */
+export function expandIpv6(address: string): number[] {
   let text = address.toLowerCase();
   // An embedded IPv4 tail (::ffff:10.0.0.1) becomes two 16-bit groups.
   const v4 = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);

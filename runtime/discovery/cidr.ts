@@ -3,17 +3,13 @@
  * A prefix list destination (pl-...) is inside only a range equal to it.
  */
 import { isIP } from "node:net";
+import { expandIpv6 } from "../config/semantics.js";
 
 function toBigInt(ip: string): { value: bigint; bits: number } | undefined {
   const family = isIP(ip);
   if (family === 4) return { value: ip.split(".").reduce((acc, part) => (acc << 8n) + BigInt(Number(part)), 0n), bits: 32 };
   if (family !== 6) return undefined;
-  const [head = "", tail] = ip.split("::");
-  const parse = (text: string) => (text === "" ? [] : text.split(":"));
-  const left = parse(head);
-  const right = tail === undefined ? [] : parse(tail);
-  const groups = tail === undefined ? left : [...left, ...Array(8 - left.length - right.length).fill("0"), ...right];
-  return { value: groups.reduce((acc, group) => (acc << 16n) + BigInt(parseInt(group || "0", 16)), 0n), bits: 128 };
+  return { value: expandIpv6(ip).reduce((acc, group) => (acc << 16n) + BigInt(group), 0n), bits: 128 };
 }
 
 function parseCidr(cidr: string): { value: bigint; bits: number; prefix: number } | undefined {

@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomBytes } from "node:crypto";
 
 /** Access tokens the simulated IMDS issued, by the managed identity (principal) they stand for. */
 export class TokenRegistry {
@@ -15,8 +15,4 @@ export class TokenRegistry {
     const entry = this.tokens.get(token);
     return entry && entry.expiresAt > Date.now() ? entry.principalId : undefined;
   }
-}
-
-export function newPrincipalId(): string {
-  return randomUUID();
 }

@@ -15,6 +15,7 @@
  *   read-only properties come from the server whatever the body says.
  */
 import { randomUUID } from "node:crypto";
+import { sameResource } from "../../runtime/azure/resource-id.js";
 
 export type Json = Record<string, unknown>;
 
@@ -105,7 +106,7 @@ export class AzureWorld {
     if (!stored) throw new ArmError(404, "ResourceNotFound", `The Resource '${resourceId.split("/providers/")[1]}' under resource group '${resourceId.split("/")[4]}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix`);
     const body = clone(stored.body);
     if (body.type === "Microsoft.Network/publicIPAddresses") {
-      const carrier = this.ipConfigHolding((c) => sameId((c.properties?.publicIPAddress as { id?: string } | undefined)?.id, resourceId));
+      const carrier = this.ipConfigHolding((c) => sameResource((c.properties?.publicIPAddress as { id?: string } | undefined)?.id, resourceId));
       if (carrier) props(body).ipConfiguration = { id: carrier.config.id };
       else delete props(body).ipConfiguration;
     }
@@ -281,7 +282,7 @@ export class AzureWorld {
       const publicIp = (p.publicIPAddress as { id?: string } | undefined)?.id;
       if (publicIp) {
         if (!this.resources.has(key(publicIp))) throw new ArmError(400, "InvalidResourceReference", `Resource ${publicIp} referenced by ${nicId}/ipConfigurations/${config.name} was not found.`);
-        const holder = this.ipConfigHolding((c) => sameId((c.properties?.publicIPAddress as { id?: string } | undefined)?.id, publicIp), nicId, true);
+        const holder = this.ipConfigHolding((c) => sameResource((c.properties?.publicIPAddress as { id?: string } | undefined)?.id, publicIp), nicId, true);
         if (holder) throw new ArmError(400, "PublicIPAddressInUse", `Public IP address ${publicIp} is in use by ${holder.config.id}; it can be attached to one IP configuration only.`);
       }
     }
@@ -290,7 +291,7 @@ export class AzureWorld {
   /** The ipConfiguration of another NIC matching `test`, in its accepted or (if `committedToo`) still-effective content. */
   private ipConfigHolding(test: (config: IpConfig) => boolean, exceptNic?: string, committedToo = false): { nicId: string; config: IpConfig } | undefined {
     for (const stored of this.resources.values()) {
-      if (stored.body.type !== "Microsoft.Network/networkInterfaces" || sameId(String(stored.body.id), exceptNic)) continue;
+      if (stored.body.type !== "Microsoft.Network/networkInterfaces" || sameResource(String(stored.body.id), exceptNic)) continue;
       const views = committedToo ? [stored.body, stored.committed] : [stored.body];
       for (const view of views) {
         const found = ((props(view).ipConfigurations ?? []) as IpConfig[]).find(test);
@@ -299,8 +300,4 @@ export class AzureWorld {
     }
     return undefined;
   }
-}
-
-function sameId(a: string | undefined, b: string | undefined): boolean {
-  return a !== undefined && b !== undefined && a.toLowerCase() === b.toLowerCase();
 }

@@ -12,7 +12,8 @@ import { configTagKeys } from "../tag-keys.js";
 import { ProblemList } from "../errors.js";
 import type { Json } from "../../azure/arm.js";
 import type { AzureInventory } from "./arm-inventory.js";
-import { hasTags, lastSegment, sameId, type AzurePairScope } from "./scope.js";
+import { sameResource } from "../../azure/resource-id.js";
+import { hasTags, lastSegment, type AzurePairScope } from "./scope.js";
 
 export interface ResolvedNic {
   id: string;
@@ -54,8 +55,8 @@ export function resolveAzurePair(inventory: AzureInventory, scope: AzurePairScop
   const notes = [...scope.notes];
 
   // --- NICs and nodes
-  const nics = inventory.networkInterfaces.filter((n) => (scope.nicsByTags && tagsOf(n)[keys.labelKey] === label) || scope.nicIds.some((id) => sameId(id, String(n.id))));
-  for (const id of scope.nicIds) if (!nics.some((n) => sameId(String(n.id), id))) problems.add(`network interface ${id} (named by the source) is not in ${inventory.scope}`, `pass --subscription and --resource-group of the pair, or fix the source`, [id]);
+  const nics = inventory.networkInterfaces.filter((n) => (scope.nicsByTags && tagsOf(n)[keys.labelKey] === label) || scope.nicIds.some((id) => sameResource(id, String(n.id))));
+  for (const id of scope.nicIds) if (!nics.some((n) => sameResource(String(n.id), id))) problems.add(`network interface ${id} (named by the source) is not in ${inventory.scope}`, `pass --subscription and --resource-group of the pair, or fix the source`, [id]);
   const byVm = new Map<string, { vmId: string; nics: Json[] }>();
   for (const nic of nics) {
     const vmId = (props(nic).virtualMachine as { id?: string } | undefined)?.id;
@@ -152,7 +153,7 @@ export function resolveAzurePair(inventory: AzureInventory, scope: AzurePairScop
   for (const ip of scope.movingIps ?? []) if (!ipConfigurations.some((c) => c.privateIp === ip)) problems.add(`the CFE declaration's floating address ${ip} is on no secondary ipConfiguration of the pair's interfaces`, `fix failoverAddresses.addressGroupDefinitions, or add the ipConfiguration on the active node`, [ip]);
   if (scope.publicIpsByTags) {
     for (const pip of inventory.publicIpAddresses.filter((p) => tagsOf(p)[keys.labelKey] === label)) {
-      if (ipConfigurations.some((c) => sameId(c.publicIpAddressId, String(pip.id)))) continue;
+      if (ipConfigurations.some((c) => sameResource(c.publicIpAddressId, String(pip.id)))) continue;
       const on = (props(pip).ipConfiguration as { id?: string } | undefined)?.id;
       problems.add(`public IP ${String(pip.id)} carries ${keys.labelKey}=${label} but is ${on ? `on ${on}, which is no floating ipConfiguration of the pair` : "attached to nothing"}`, `attach it to a floating (secondary) ipConfiguration of the active node, or remove its ${keys.labelKey} tag`, [String(pip.id), ...(on ? [on] : [])]);
     }
@@ -162,12 +163,12 @@ export function resolveAzurePair(inventory: AzureInventory, scope: AzurePairScop
   const routes: AzureRouteConfig[] = [];
   const routeTables: ResolvedAzurePair["routeTables"] = [];
   const scopeOf = (table: Json) =>
-    scope.routeScopes.find((s) => sameId(s.routeTableId, String(table.id))) ??
+    scope.routeScopes.find((s) => sameResource(s.routeTableId, String(table.id))) ??
     scope.routeScopes.find((s) => s.routeTableName !== undefined && s.routeTableName.toLowerCase() === String(table.name).toLowerCase()) ??
     scope.routeScopes.find((s) => s.tags !== undefined && hasTags(tagsOf(table), s.tags));
   for (const s of scope.routeScopes) {
     const named = s.routeTableId ?? s.routeTableName;
-    if (named && !inventory.routeTables.some((t) => sameId(String(t.id), s.routeTableId) || (s.routeTableName !== undefined && String(t.name).toLowerCase() === s.routeTableName.toLowerCase()))) {
+    if (named && !inventory.routeTables.some((t) => sameResource(String(t.id), s.routeTableId) || (s.routeTableName !== undefined && String(t.name).toLowerCase() === s.routeTableName.toLowerCase()))) {
       problems.add(`route table ${named} (named by the source) is not in ${inventory.scope}`, `pass --subscription and --resource-group where it is, or fix the source`, [named]);
     }
   }

@@ -60,5 +60,4 @@ export function tagScope(label: string, keys: AzureTagKeys): AzurePairScope {
 }
 
 export const hasTags = (tags: Record<string, string>, wanted: Record<string, string>) => Object.entries(wanted).every(([k, v]) => tags[k] === v);
-export const sameId = (x: string | undefined, y: string | undefined) => x !== undefined && y !== undefined && x.toLowerCase() === y.toLowerCase();
 export const lastSegment = (id: string) => id.split("/").pop() ?? id;

@@ -8,7 +8,8 @@
 import { DiscoveryInputError } from "../errors.js";
 import { isObject } from "../json-file.js";
 import type { TerraformResource } from "../terraform-state.js";
-import { sameId, type AzurePairScope, type AzureTagKeys } from "./scope.js";
+import { sameResource } from "../../azure/resource-id.js";
+import { type AzurePairScope, type AzureTagKeys } from "./scope.js";
 
 const tagsOf = (r: TerraformResource): Record<string, string> => (isObject(r.values.tags) ? (r.values.tags as Record<string, string>) : {});
 const str = (value: unknown) => (typeof value === "string" ? value : undefined);
@@ -73,5 +74,5 @@ export function scopeFromAzureTerraform(resources: TerraformResource[], options:
 
 /** The Terraform resource whose `id` is this ARM ID (case-insensitive, as ARM IDs are). */
 export function terraformResourceFor(resources: TerraformResource[], id: string): TerraformResource | undefined {
-  return resources.find((r) => sameId(str(r.values.id), id));
+  return resources.find((r) => sameResource(str(r.values.id), id));
 }
