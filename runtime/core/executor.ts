@@ -333,9 +333,7 @@ export async function runFailover(
   // 2. Mutation waves: every operation of a wave in parallel, each retried by the SDK under the deadline.
   const outcomes: OperationOutcome[] = [];
   for (const wave of plan.waves) {
-    const results = await timed("mutate", () => 1, () => Promise.all(wave.map((op) => runOperation(op, provider, signal))));
-    outcomes.push(...results);
-    for (const outcome of results) options.onEvent?.({ type: "operation", outcome });
+    await timed("mutate", () => 1, () => runBatch(wave, provider, signal, outcomes, options));
   }
 
   // 3. Verification: one batched read per resource type; re-read while the cloud's reads lag behind its writes.
@@ -355,9 +353,7 @@ export async function runFailover(
       const observed = await provider.observe(repairSignal).catch(() => undefined);
       const repair = planFailover(config, activate, observed);
       for (const wave of repair.waves) {
-        const results = await Promise.all(wave.map((op) => runOperation(op, provider, repairSignal)));
-        outcomes.push(...results);
-        for (const outcome of results) options.onEvent?.({ type: "operation", outcome });
+        await runBatch(wave, provider, repairSignal, outcomes, options);
       }
       return verify(config, activate, repair, outcomes, provider, repairSignal, budgets.verifyIntervalMs, options);
     });
@@ -437,6 +433,13 @@ export async function runFailover(
   });
 }
 
+/** Operations in parallel; their outcomes appended to `outcomes` and reported, in order. */
+async function runBatch(ops: Operation[], provider: CloudProvider, signal: AbortSignal, outcomes: OperationOutcome[], options: FailoverOptions): Promise<void> {
+  const results = await Promise.all(ops.map((op) => runOperation(op, provider, signal)));
+  outcomes.push(...results);
+  for (const outcome of results) options.onEvent?.({ type: "operation", outcome });
+}
+
 async function runOperation(op: Operation, provider: CloudProvider, signal: AbortSignal): Promise<OperationOutcome> {
   const started = performance.now();
   try {
@@ -495,9 +498,7 @@ async function verify(
     const due = (plan.followUps ?? []).filter((op) => !sentFollowUps.has(op) && last.some((d) => coversItem(op, d)));
     if (due.length > 0) {
       for (const op of due) sentFollowUps.add(op);
-      const results = await Promise.all(due.map((op) => runOperation(op, provider, signal)));
-      outcomes.push(...results);
-      for (const outcome of results) options.onEvent?.({ type: "operation", outcome });
+      await runBatch(due, provider, signal, outcomes, options);
       continue;
     }
     if (last.length === 0 || last.every(hopeless)) return { differences: last, reads };
