@@ -143,14 +143,12 @@ export async function prepareFailover(
   activate: NodeId,
   provider: CloudProvider,
   signal?: AbortSignal,
-  cached?: { stored: StoredState | null; permissions?: PermissionCheck[]; configProblems?: ConfigProblem[] },
+  cached?: { stored: StoredState | null; permissions?: PermissionCheck[] },
   options: PrepareOptions = {},
 ): Promise<PreparedFailover> {
   const plan = planFailover(config, activate);
   // A cached read comes with the daemon's cached check (or none): nothing is awaited here.
-  if (cached) {
-    return { config, activate, plan, stored: cached.stored, cached: true, ...(cached.permissions ? { permissions: cached.permissions } : {}), ...(cached.configProblems ? { configProblems: cached.configProblems } : {}) };
-  }
+  if (cached) return { config, activate, plan, stored: cached.stored, cached: true, ...(cached.permissions ? { permissions: cached.permissions } : {}) };
   const operations = planOperations(plan);
   const checking = options.checkPermissions !== false && operations.length > 0;
   // In parallel with the state read: the check adds no sequential step of its own. A check
