@@ -353,7 +353,9 @@ export async function runFailover(
       for (const wave of repair.waves) {
         await runBatch(wave, provider, repairSignal, outcomes, options);
       }
-      return verify(config, activate, repair, outcomes, provider, repairSignal, budgets.verifyIntervalMs, options);
+      // Nothing to repair: the read just made is the verification's first, not a second Describe round.
+      const fresh = repair.waves.length === 0 ? observed : undefined;
+      return verify(config, activate, repair, outcomes, provider, repairSignal, budgets.verifyIntervalMs, options, fresh);
     });
   }
   const converged = verified.differences.length === 0 && !verified.error;
@@ -471,6 +473,8 @@ async function verify(
   signal: AbortSignal,
   intervalMs: number,
   options: FailoverOptions,
+  /** A read made with no write since: the first round uses it instead of reading again. */
+  fresh?: ObservedState,
 ): Promise<Verification> {
   if (pairItems(config).length === 0) return { differences: [], reads: 0 };
   // Items whose operation failed for good will not change by waiting; others may just be read stale.
@@ -483,12 +487,17 @@ async function verify(
   let last: Difference[] = [];
   for (;;) {
     let observed: ObservedState;
-    try {
-      reads += 1;
-      observed = await provider.observe(signal);
-    } catch (err) {
-      if (signal.aborted) last = (await finalPicture(config, activate, provider)) ?? last;
-      return { differences: last, reads, error: asHaPairError(err) };
+    if (fresh) {
+      observed = fresh;
+      fresh = undefined;
+    } else {
+      try {
+        reads += 1;
+        observed = await provider.observe(signal);
+      } catch (err) {
+        if (signal.aborted) last = (await finalPicture(config, activate, provider)) ?? last;
+        return { differences: last, reads, error: asHaPairError(err) };
+      }
     }
     last = differences(config, activate, observed);
     options.onEvent?.({ type: "verify", differences: last });
