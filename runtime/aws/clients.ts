@@ -123,8 +123,6 @@ export interface AwsClients {
   ec2: EC2Client;
   s3: S3Client;
   settings: AwsSettings;
-  /** The EC2 client's pacer (absent when pacing is off). */
-  pacer: RequestPacer | undefined;
   destroy(): void;
 }
 
@@ -177,7 +175,6 @@ export function createAwsClients(settings: AwsSettings, region: () => Promise<st
     ec2,
     s3,
     settings,
-    pacer,
     destroy() {
       ec2.destroy();
       s3.destroy();

@@ -30,10 +30,6 @@ export class SubnetAssociations {
     this.subnetIds = (config.routeTableAssociations ?? []).map((entry) => entry.subnetId);
   }
 
-  get configured(): boolean {
-    return this.subnetIds.length > 0;
-  }
-
   /** Learn the current associations of the pair's subnets from route tables read for any reason. */
   learn(tables: readonly RouteTable[]): void {
     for (const table of tables) {

@@ -143,14 +143,12 @@ export async function prepareFailover(
   activate: NodeId,
   provider: CloudProvider,
   signal?: AbortSignal,
-  cached?: { stored: StoredState | null; permissions?: PermissionCheck[]; configProblems?: ConfigProblem[] },
+  cached?: { stored: StoredState | null; permissions?: PermissionCheck[] },
   options: PrepareOptions = {},
 ): Promise<PreparedFailover> {
   const plan = planFailover(config, activate);
   // A cached read comes with the daemon's cached check (or none): nothing is awaited here.
-  if (cached) {
-    return { config, activate, plan, stored: cached.stored, cached: true, ...(cached.permissions ? { permissions: cached.permissions } : {}), ...(cached.configProblems ? { configProblems: cached.configProblems } : {}) };
-  }
+  if (cached) return { config, activate, plan, stored: cached.stored, cached: true, ...(cached.permissions ? { permissions: cached.permissions } : {}) };
   const operations = planOperations(plan);
   const checking = options.checkPermissions !== false && operations.length > 0;
   // In parallel with the state read: the check adds no sequential step of its own. A check
@@ -333,9 +331,7 @@ export async function runFailover(
   // 2. Mutation waves: every operation of a wave in parallel, each retried by the SDK under the deadline.
   const outcomes: OperationOutcome[] = [];
   for (const wave of plan.waves) {
-    const results = await timed("mutate", () => 1, () => Promise.all(wave.map((op) => runOperation(op, provider, signal))));
-    outcomes.push(...results);
-    for (const outcome of results) options.onEvent?.({ type: "operation", outcome });
+    await timed("mutate", () => 1, () => runBatch(wave, provider, signal, outcomes, options));
   }
 
   // 3. Verification: one batched read per resource type; re-read while the cloud's reads lag behind its writes.
@@ -355,11 +351,11 @@ export async function runFailover(
       const observed = await provider.observe(repairSignal).catch(() => undefined);
       const repair = planFailover(config, activate, observed);
       for (const wave of repair.waves) {
-        const results = await Promise.all(wave.map((op) => runOperation(op, provider, repairSignal)));
-        outcomes.push(...results);
-        for (const outcome of results) options.onEvent?.({ type: "operation", outcome });
+        await runBatch(wave, provider, repairSignal, outcomes, options);
       }
-      return verify(config, activate, repair, outcomes, provider, repairSignal, budgets.verifyIntervalMs, options);
+      // Nothing to repair: the read just made is the verification's first, not a second Describe round.
+      const fresh = repair.waves.length === 0 ? observed : undefined;
+      return verify(config, activate, repair, outcomes, provider, repairSignal, budgets.verifyIntervalMs, options, fresh);
     });
   }
   const converged = verified.differences.length === 0 && !verified.error;
@@ -437,6 +433,13 @@ export async function runFailover(
   });
 }
 
+/** Operations in parallel; their outcomes appended to `outcomes` and reported, in order. */
+async function runBatch(ops: Operation[], provider: CloudProvider, signal: AbortSignal, outcomes: OperationOutcome[], options: FailoverOptions): Promise<void> {
+  const results = await Promise.all(ops.map((op) => runOperation(op, provider, signal)));
+  outcomes.push(...results);
+  for (const outcome of results) options.onEvent?.({ type: "operation", outcome });
+}
+
 async function runOperation(op: Operation, provider: CloudProvider, signal: AbortSignal): Promise<OperationOutcome> {
   const started = performance.now();
   try {
@@ -470,6 +473,8 @@ async function verify(
   signal: AbortSignal,
   intervalMs: number,
   options: FailoverOptions,
+  /** A read made with no write since: the first round uses it instead of reading again. */
+  fresh?: ObservedState,
 ): Promise<Verification> {
   if (pairItems(config).length === 0) return { differences: [], reads: 0 };
   // Items whose operation failed for good will not change by waiting; others may just be read stale.
@@ -482,12 +487,17 @@ async function verify(
   let last: Difference[] = [];
   for (;;) {
     let observed: ObservedState;
-    try {
-      reads += 1;
-      observed = await provider.observe(signal);
-    } catch (err) {
-      if (signal.aborted) last = (await finalPicture(config, activate, provider)) ?? last;
-      return { differences: last, reads, error: asHaPairError(err) };
+    if (fresh) {
+      observed = fresh;
+      fresh = undefined;
+    } else {
+      try {
+        reads += 1;
+        observed = await provider.observe(signal);
+      } catch (err) {
+        if (signal.aborted) last = (await finalPicture(config, activate, provider)) ?? last;
+        return { differences: last, reads, error: asHaPairError(err) };
+      }
     }
     last = differences(config, activate, observed);
     options.onEvent?.({ type: "verify", differences: last });
@@ -495,9 +505,7 @@ async function verify(
     const due = (plan.followUps ?? []).filter((op) => !sentFollowUps.has(op) && last.some((d) => coversItem(op, d)));
     if (due.length > 0) {
       for (const op of due) sentFollowUps.add(op);
-      const results = await Promise.all(due.map((op) => runOperation(op, provider, signal)));
-      outcomes.push(...results);
-      for (const outcome of results) options.onEvent?.({ type: "operation", outcome });
+      await runBatch(due, provider, signal, outcomes, options);
       continue;
     }
     if (last.length === 0 || last.every(hopeless)) return { differences: last, reads };

@@ -1,7 +1,7 @@
 import type { NodeId } from "../config/types.js";
 import { FencingConflictError, HaPairError } from "./errors.js";
 import { inheritedLateBounds, recordBounds, settleUntil } from "./late-writes.js";
-import { isStale, MAX_DEADLINE_MS, staleReason, type PairState, type StateStore, type StoredState } from "./state.js";
+import { MAX_DEADLINE_MS, staleReason, type PairState, type StateStore, type StoredState } from "./state.js";
 
 export interface TakeOverIntent {
   label: string;
@@ -67,7 +67,7 @@ export async function takeOver(
   const previous = read?.state ?? null;
   const stale = previous ? staleReason(previous, intent.now) : undefined;
   const warning = stale?.kind === "implausible" ? { warning: stale.message } : {};
-  if (previous && previous.taskState === "RUNNING" && previous.activeNode !== intent.activate && !isStale(previous, intent.now)) {
+  if (previous && previous.taskState === "RUNNING" && previous.activeNode !== intent.activate && !stale) {
     // A cached RUNNING may have finished since it was read.
     if (options.cachedRead) return takeOverFresh(store, intent, signal);
     return { acquired: false, reason: "busy", current: previous };

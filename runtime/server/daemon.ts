@@ -66,7 +66,8 @@ export async function startAgentDaemon(options: AgentDaemonOptions): Promise<Age
   // Refuse a bad token file before anything else: no cloud call from a daemon that cannot be secured.
   const token = BearerToken.fromFile(settings.tokenFile);
   const log = createLogger({ label: config.label }, options.logDestination, options.logLevel);
-  log.info({ event: "starting", version: options.version, configFile: options.configFile, configDigest: configDigest(config), tokenFile: settings.tokenFile }, "agent starting");
+  const digest = configDigest(config);
+  log.info({ event: "starting", version: options.version, configFile: options.configFile, configDigest: digest, tokenFile: settings.tokenFile }, "agent starting");
 
   // Bind before any cloud call: a port already in use (another agent, a bad --port) must stop
   // the start (exit 2, which the unit does not restart) without spending EC2's shared budget.
@@ -75,7 +76,7 @@ export async function startAgentDaemon(options: AgentDaemonOptions): Promise<Age
   const server = await listenOnLoopback(settings.port, settings.http ?? HTTP_LIMITS, (request, response) => handler(request, response));
   log.info({ event: "bound", port: (server.address() as AddressInfo).port }, "port bound; answering 503 until started");
   try {
-    return await serve(options, { token, log, server, ready: (api) => (handler = api) });
+    return await serve(options, { token, log, server, digest, ready: (api) => (handler = api) });
   } catch (err) {
     server.closeAllConnections();
     server.close();
@@ -84,11 +85,10 @@ export async function startAgentDaemon(options: AgentDaemonOptions): Promise<Age
 }
 
 /** The daemon's start after its port is bound: who it is, warm-up, then the API takes over from the 503 answers. */
-async function serve(options: AgentDaemonOptions, bound: { token: BearerToken; log: Logger; server: Server; ready: (api: RequestListener) => void }): Promise<AgentDaemon> {
+async function serve(options: AgentDaemonOptions, bound: { token: BearerToken; log: Logger; server: Server; digest: string; ready: (api: RequestListener) => void }): Promise<AgentDaemon> {
   const { config, settings, provider, recorder } = options;
-  const { token, log, server } = bound;
+  const { token, log, server, digest } = bound;
   const budgets = timeBudgets(config);
-  const digest = configDigest(config);
   const startedAt = new Date();
   const actualPort = (server.address() as AddressInfo).port;
   const url = `http://${LOOPBACK}:${actualPort}`;

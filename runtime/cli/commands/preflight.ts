@@ -105,7 +105,7 @@ export const preflightCommand: Command = {
 
     // Every call either node would make, checked with DryRun: a node must be able to take the pair over.
     const operations = [...planOperations(planFailover(config, "a")), ...planOperations(planFailover(config, "b"))];
-    const [permissions, configChecks, stateRead, stateWrite] = await Promise.all([
+    const [permissions, configChecks, stateRead, stateWrite, twinChecks] = await Promise.all([
       provider.checkPermissions(operations, signal).catch((err: unknown) => asHaPairError(err)),
       configAgainstCloud(provider, signal),
       provider.stateStore.read(signal).then(
@@ -116,6 +116,8 @@ export const preflightCommand: Command = {
         () => ({ name: "state write", status: "ok" as const, detail: `${provider.stateStore.location}: conditional write permitted (probe changed nothing)` }),
         (err: unknown) => ({ name: "state write", status: "fail" as const, detail: asHaPairError(err).describe() }),
       ),
+      // Association mode's twin tables, read in the same round (listed after the state checks).
+      config.cloud === "aws" && (config.routeTableAssociations ?? []).length > 0 ? twinTableChecks(config, provider, signal) : [],
     ]);
     if (permissions instanceof Error) {
       checks.push({ name: "permissions", status: "fail", detail: permissions.describe() });
@@ -125,8 +127,7 @@ export const preflightCommand: Command = {
       }
     }
     checks.push(...configChecks);
-    checks.push(stateRead, stateWrite);
-    if (config.cloud === "aws" && (config.routeTableAssociations ?? []).length > 0) checks.push(...(await twinTableChecks(config, provider, signal)));
+    checks.push(stateRead, stateWrite, ...twinChecks);
 
     const ok = checks.every((c) => c.status !== "fail");
     if (out.json) {
