@@ -34,13 +34,19 @@ export interface AwsHaPairAdoptArgs {
   stateBucketName?: string;
 }
 
+/** Each field of a component's `manage` arg as a ManageMode (default "apply"); throws on any other value. Shared with AzureHaPair. */
+export function parseManageModes<F extends string>(componentType: string, component: string, manage: Partial<Record<F, string>> | undefined, fields: readonly F[]): Record<F, ManageMode> {
+  const modes = {} as Record<F, ManageMode>;
+  for (const field of fields) {
+    const value: string = manage?.[field] ?? "apply";
+    if (value !== "apply" && value !== "verify") throw new Error(`${componentType} "${component}": manage.${field} must be "apply" or "verify", got ${JSON.stringify(value)}`);
+    modes[field] = value;
+  }
+  return modes;
+}
+
 export function manageModes(component: string, manage: AwsHaPairManageArgs | undefined): { tags: ManageMode; sourceDestCheck: ManageMode } {
-  const mode = (field: "tags" | "sourceDestCheck"): ManageMode => {
-    const value = manage?.[field] ?? "apply";
-    if (value !== "apply" && value !== "verify") throw new Error(`AwsHaPair "${component}": manage.${field} must be "apply" or "verify", got ${JSON.stringify(value)}`);
-    return value;
-  };
-  return { tags: mode("tags"), sourceDestCheck: mode("sourceDestCheck") };
+  return parseManageModes("AwsHaPair", component, manage, ["tags", "sourceDestCheck"] as const);
 }
 
 const FIX_OWNER = "set it where it is owned (Terraform: the resource's tags / source_dest_check; the console otherwise), or let the component write it with manage";

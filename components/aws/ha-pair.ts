@@ -27,7 +27,7 @@ import { associationGrant, createTwinRouteTables, routeModeProblems, subnetTagCh
 import { SourceDestCheckOff } from "./source-dest-check.js";
 import { createStateBucket } from "./state-bucket.js";
 import { tagById } from "./tag-by-id.js";
-import { pairTagKeys } from "./tags.js";
+import { missingPairTagsProblem, pairTagKeys } from "./tags.js";
 
 export const AWS_HA_PAIR_TYPE = "ha-pair:index:AwsHaPair";
 
@@ -319,11 +319,8 @@ export class AwsHaPair extends pulumi.ComponentResource {
           checks.push(
             checkWhenKnown(this, name, `the tags and source/dest check of ${where}`, pulumi.all([declared(eni, "aws.ec2.NetworkInterface"), eni.tags, eni.sourceDestCheck]), ([eniName, tags, sourceDestCheck]) => {
               const found: string[] = [];
-              const want = { [labelKey]: label, [nicMapKey]: role };
-              const wrong = Object.entries(want).filter(([k, v]) => tags?.[k] !== v);
-              if (wrong.length > 0) {
-                found.push(`${where} (${eniName}): its tags lack ${wrong.map(([k, v]) => `${k}=${v}`).join(", ")}; add ...pairTags(${JSON.stringify(label)}, { role: ${JSON.stringify(role)} }) to its tags`);
-              }
+              const tagProblem = missingPairTagsProblem(`${where} (${eniName})`, tags, { labelKey, nicMapKey }, label, role);
+              if (tagProblem !== undefined) found.push(tagProblem);
               // sourceDestCheck defaults to true on a new interface.
               if (routing && sourceDestCheck !== false) {
                 found.push(`${where} (${eniName}) forwards traffic (routing) but has source/dest check on; set sourceDestCheck: false in its args`);
@@ -376,7 +373,7 @@ export class AwsHaPair extends pulumi.ComponentResource {
         publicIp = e.publicIp !== undefined ? pulumi.output(e.publicIp) : eip.publicIp;
         checks.push(
           checkWhenKnown(this, name, `the tags of elasticIps[${i}]`, pulumi.all([declared(eip, "aws.ec2.Eip"), eip.tags]), ([eipName, tags]) =>
-            tags?.[labelKey] === label ? [] : [`elasticIps[${i}] (${eipName}): its tags lack ${labelKey}=${label}; add ...pairTags(${JSON.stringify(label)}) to its tags`],
+            [missingPairTagsProblem(`elasticIps[${i}] (${eipName})`, tags, { labelKey, nicMapKey }, label)].filter((p): p is string => p !== undefined),
           ),
         );
       } else {
@@ -399,7 +396,7 @@ export class AwsHaPair extends pulumi.ComponentResource {
         routeTableId = table.id;
         checks.push(
           checkWhenKnown(this, name, `the tags of routes[${i}]`, pulumi.all([declared(table, "aws.ec2.RouteTable"), table.tags]), ([tableName, tags]) =>
-            tags?.[labelKey] === label ? [] : [`routes[${i}] (${tableName}): its tags lack ${labelKey}=${label}; add ...pairTags(${JSON.stringify(label)}) to its tags`],
+            [missingPairTagsProblem(`routes[${i}] (${tableName})`, tags, { labelKey, nicMapKey }, label)].filter((p): p is string => p !== undefined),
           ),
         );
       } else {

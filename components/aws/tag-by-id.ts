@@ -26,17 +26,20 @@ interface Tagged {
   urn: pulumi.Output<string>;
 }
 
-/** Resolves when no resource the ID comes from sets `key` in its own tags; rejects naming it otherwise. */
-export function noOwnTag(args: TagByIdArgs): pulumi.Output<true> {
-  const id = pulumi.output(args.resourceId);
+/** The resources of this program an ID comes from that have tags of their own, as [URN, tags]. Shared with AzureHaPair (noOwnAzureTag). */
+export function taggedSources(resourceId: pulumi.Input<string>) {
   // The SDK records which resources an output comes from (exported, documented as internal).
-  const sources = pulumi.output(
-    pulumi.getAllResources(id).then((resources) => {
+  return pulumi.output(
+    pulumi.getAllResources(pulumi.output(resourceId)).then((resources) => {
       const tagged = [...resources].filter((r): r is pulumi.CustomResource & Tagged => pulumi.CustomResource.isInstance(r) && pulumi.Output.isInstance((r as Tagged).tags));
       return pulumi.all(tagged.map((r) => pulumi.all([r.urn, r.tags!])));
     }),
   );
-  return sources.apply((found) => {
+}
+
+/** Resolves when no resource the ID comes from sets `key` in its own tags; rejects naming it otherwise. */
+export function noOwnTag(args: TagByIdArgs): pulumi.Output<true> {
+  return taggedSources(args.resourceId).apply((found) => {
     const clash = found.find(([, tags]) => tags?.[args.key] !== undefined);
     if (clash) {
       const [urn] = clash;

@@ -38,3 +38,15 @@ export function pairTags(label: string, options: PairTagOptions = {}): Record<st
   const { labelKey, nicMapKey } = pairTagKeys(options);
   return { [labelKey]: label, ...(options.role !== undefined ? { [nicMapKey]: options.role } : {}) };
 }
+
+/**
+ * The preview problem of a resource of this program whose own tags lack its pair tags (the label,
+ * and an interface's role), naming the pairTags() call that fixes it; undefined when it has them.
+ * Shared by AwsHaPair and AzureHaPair.
+ */
+export function missingPairTagsProblem(where: string, tags: Record<string, string> | undefined, keys: PairTagKeys, label: string, role?: string): string | undefined {
+  const wrong = Object.entries(pairTags(label, { ...keys, role })).filter(([k, v]) => tags?.[k] !== v);
+  if (wrong.length === 0) return undefined;
+  const options = role !== undefined ? `, { role: ${JSON.stringify(role)} }` : "";
+  return `${where}: its tags lack ${wrong.map(([k, v]) => `${k}=${v}`).join(", ")}; add ...pairTags(${JSON.stringify(label)}${options}) to its tags`;
+}

@@ -15,6 +15,7 @@
  */
 import * as network from "@pulumi/azure-native/network/index.js";
 import * as pulumi from "@pulumi/pulumi";
+import { parseManageModes } from "../aws/adoption.js";
 
 export type AzureManageMode = "apply" | "verify";
 
@@ -34,12 +35,7 @@ export interface AzureHaPairAdoptArgs {
 }
 
 export function azureManageModes(component: string, manage: AzureHaPairManageArgs | undefined): { tags: AzureManageMode; ipForwarding: AzureManageMode } {
-  const mode = (field: "tags" | "ipForwarding"): AzureManageMode => {
-    const value = manage?.[field] ?? "apply";
-    if (value !== "apply" && value !== "verify") throw new Error(`AzureHaPair "${component}": manage.${field} must be "apply" or "verify", got ${JSON.stringify(value)}`);
-    return value;
-  };
-  return { tags: mode("tags"), ipForwarding: mode("ipForwarding") };
+  return parseManageModes("AzureHaPair", component, manage, ["tags", "ipForwarding"] as const);
 }
 
 /** The resource group and name of an ARM resource ID (/subscriptions/S/resourceGroups/G/providers/NS/TYPE/NAME). */

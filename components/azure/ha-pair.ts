@@ -21,7 +21,7 @@ import type * as network from "@pulumi/azure-native/network/index.js";
 import * as pulumi from "@pulumi/pulumi";
 import { existsSync } from "node:fs";
 import { NODE_IDS, type AgentDaemonConfig, type AzureTimeBudgets, type NodeId } from "../../runtime/config/index.js";
-import { pairTagKeys } from "../aws/tags.js";
+import { missingPairTagsProblem, pairTagKeys } from "../aws/tags.js";
 import { armIdParts, azureManageModes, verifyExistingAzureLabel, verifyExistingNic, type AzureHaPairAdoptArgs, type AzureHaPairManageArgs } from "./adoption.js";
 import { buildAzureCfeDeclaration, validatedAzureAgentConfig, type ResolvedAzurePair } from "./agent-config.js";
 import { AzureBlobUpload } from "./blob-upload.js";
@@ -286,9 +286,8 @@ export class AzureHaPair extends pulumi.ComponentResource {
           checks.push(
             pulumi.all([asDeclared(own.tags), asDeclared(own.enableIPForwarding), privateIp]).apply(([tags, forwarding, ip]) => {
               const found: string[] = [];
-              const want = { [labelKey]: label, [nicMapKey]: role };
-              const wrong = Object.entries(want).filter(([k, v]) => tags?.[k] !== v);
-              if (wrong.length > 0) found.push(`${where}: its tags lack ${wrong.map(([k, v]) => `${k}=${v}`).join(", ")}; add ...pairTags(${JSON.stringify(label)}, { role: ${JSON.stringify(role)} }) to its tags`);
+              const tagProblem = missingPairTagsProblem(where, tags, { labelKey, nicMapKey }, label, role);
+              if (tagProblem !== undefined) found.push(tagProblem);
               if (routing && forwarding !== true) found.push(`${where} forwards traffic (routing) but has IP forwarding off; set enableIPForwarding: true in its args`);
               if (followRoles.has(role) && ip === undefined) found.push(`${where}: its primary ipConfiguration has no static privateIPAddress; set one (privateIPAllocationMethod: "Static") or give privateIp`);
               return found;
@@ -321,7 +320,7 @@ export class AzureHaPair extends pulumi.ComponentResource {
 
     // --- route tables and public IPs: the label tag
     const ownLabelCheck = (where: string, tags: pulumi.Output<Record<string, string> | undefined>) =>
-      checks.push(asDeclared(tags).apply((t) => (t?.[labelKey] === label ? [] : [`${where}: its tags lack ${labelKey}=${label}; add ...pairTags(${JSON.stringify(label)}) to its tags`])));
+      checks.push(asDeclared(tags).apply((t) => [missingPairTagsProblem(where, t, { labelKey, nicMapKey }, label)].filter((p): p is string => p !== undefined)));
     const labelById = (resourceName: string, where: string, kind: "routeTable" | "publicIp", id: pulumi.Input<string>) => {
       if (manage.tags === "verify") {
         checks.push(verifyExistingAzureLabel(where, kind, id, labelKey, label, childOpts));

@@ -40,49 +40,10 @@ export function azureRolePermissions(needs: AzurePlanNeeds): AzureRolePermission
   return { actions: [...new Set(actions)].sort(), dataActions: [...AZURE_BLOB_DATA_ACTIONS] };
 }
 
-export interface AzureAssignmentTargets {
-  routeTableIds: string[];
-  /** NICs of the roles ipConfigurations move between, on both nodes. */
-  networkInterfaceIds: string[];
-  /** Subnets of those NICs (the receiving NIC's ipConfig joins it). */
-  subnetIds: string[];
-  publicIpAddressIds: string[];
-  /** The state container's resource ID (the data actions' scope). */
-  containerId: string;
-}
-
 export interface AzureAssignmentScope {
   scope: string;
   /** What the assignment is for (the assignment's description). */
   why: string;
-}
-
-/** Each exact resource the role is assigned on, once. */
-export function azureAssignmentScopes(targets: AzureAssignmentTargets): AzureAssignmentScope[] {
-  const scopes: AzureAssignmentScope[] = [
-    ...targets.routeTableIds.map((scope) => ({ scope, why: "route next hops follow the active node" })),
-    ...targets.networkInterfaceIds.map((scope) => ({ scope, why: "ipConfigurations move to and from this NIC" })),
-    ...targets.subnetIds.map((scope) => ({ scope, why: "moving ipConfigurations join this subnet" })),
-    ...targets.publicIpAddressIds.map((scope) => ({ scope, why: "this public IP moves with its ipConfiguration" })),
-    { scope: targets.containerId, why: "the pair's state blob and the agent's files" },
-  ];
-  const seen = new Set<string>();
-  return scopes.filter((s) => {
-    const key = s.scope.toLowerCase();
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
-}
-
-/** A resource group's ID. */
-export function resourceGroupId(subscriptionId: string, resourceGroupName: string): string {
-  return `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroupName}`;
-}
-
-/** A blob container's resource ID (the scope of the blob data actions). */
-export function containerResourceId(subscriptionId: string, resourceGroupName: string, account: string, container: string): string {
-  return `${resourceGroupId(subscriptionId, resourceGroupName)}/providers/Microsoft.Storage/storageAccounts/${account}/blobServices/default/containers/${container}`;
 }
 
 /** Problems with a scope the role would be assigned at: not inside the resource group, or the group itself. */

@@ -6,6 +6,7 @@
  * in its own tags (the two would undo each other on every `pulumi up`).
  */
 import * as pulumi from "@pulumi/pulumi";
+import { taggedSources } from "../aws/tag-by-id.js";
 import { ARM_SCOPE, armFailure, hostArmRequest, type ArmRequest } from "./arm-client.js";
 
 export const TAGS_API_VERSION = "2021-04-01";
@@ -89,24 +90,13 @@ export class AzureTagsMerge extends pulumi.dynamic.Resource {
   }
 }
 
-interface Tagged {
-  tags?: pulumi.Output<Record<string, string> | undefined>;
-  urn: pulumi.Output<string>;
-}
-
 /**
  * Resolves when no resource of this program that the ID comes from sets one of `keys` in its own
  * tags; rejects naming it otherwise. The resources an output comes from, and their args, are
  * known at preview, so the refusal happens at preview.
  */
 export function noOwnAzureTag(owner: string, where: string, resourceId: pulumi.Input<string>, keys: string[]): pulumi.Output<true> {
-  const sources = pulumi.output(
-    pulumi.getAllResources(pulumi.output(resourceId)).then((resources) => {
-      const tagged = [...resources].filter((r): r is pulumi.CustomResource & Tagged => pulumi.CustomResource.isInstance(r) && pulumi.Output.isInstance((r as Tagged).tags));
-      return pulumi.all(tagged.map((r) => pulumi.all([r.urn, r.tags!])));
-    }),
-  );
-  return sources.apply((found) => {
+  return taggedSources(resourceId).apply((found) => {
     for (const [urn, tags] of found) {
       const key = keys.find((k) => tags?.[k] !== undefined);
       if (key !== undefined) {

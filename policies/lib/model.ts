@@ -126,7 +126,11 @@ export function ownTags(res: Res): Record<string, string> | Unknown {
 
 /** Provider default tags (AWS provider `defaultTags.tags`) that land on every resource of that provider. */
 export function providerTags(res: Res): Record<string, string> {
-  const props = res.source.provider?.props;
+  return providerDefaultTags(res.source.provider?.props);
+}
+
+/** The default tags in a provider's props (`defaultTags`, a JSON string or an object, `.tags`); {} when none or unknown. */
+export function providerDefaultTags(props: Record<string, unknown> | undefined): Record<string, string> {
   if (!props) return {};
   const defaults = unwrap(props).defaultTags;
   const parsed = typeof defaults === "string" ? safeJson(defaults) : defaults;

@@ -18,6 +18,9 @@ export interface Described {
   urn: string;
 }
 
+/** A resource as a rule's checks read it: a stack resource (model Res) or a resource validation's Subject. */
+export type Checked = Described & { props: Record<string, unknown>; proxied?: unknown };
+
 export function describe(resource: Described): string {
   return `${resource.type} "${resource.name}"`;
 }

@@ -25,7 +25,7 @@ import { AGENT_AWS_ACTIONS, AGENT_AWS_ACTION_SET, AWS_ACTION_CATALOG, isEc2Read 
 import { DEFAULT_LABEL_KEY, LABEL_KEY_SCHEMA, STRING_LIST, withDefaults } from "../lib/config.js";
 import { conditionValues, expandAction, isServiceWide, parsePolicyDocument, statementName } from "../lib/iam.js";
 import { StackModel, findPairs, idOf, labelOf, membersOfKind, nodeOf, pairName, type Pair, type Res } from "../lib/model.js";
-import { Reporter, type Described } from "../lib/report.js";
+import { Reporter, type Checked } from "../lib/report.js";
 import { judgedOnItsOwn, pairSubject, type PairPolicy } from "../lib/resource-scope.js";
 import { AWS } from "../lib/types.js";
 import { UNKNOWN, asArray, asString, get, globMatch, hasWildcard, isUnknown, unique } from "../lib/values.js";
@@ -98,7 +98,7 @@ function checkResource(args: ResourceValidationArgs, config: AwsLeastPrivilegeCo
 }
 
 interface Document {
-  holder: Described & { props: Record<string, unknown>; proxied?: unknown };
+  holder: Checked;
   path: (string | number)[];
   value: unknown;
   what: string;

@@ -22,7 +22,7 @@
 import type { ReportViolation, ResourceValidationArgs } from "@pulumi/policy";
 import { DEFAULT_LABEL_KEY, DEFAULT_NIC_MAP_KEY, LABEL_KEY_SCHEMA, NIC_MAP_KEY_SCHEMA, STRING_LIST, withDefaults } from "../lib/config.js";
 import { StackModel, findPairs, idOf, membersOfKind, nodeOf, pairName, roleOf, type Pair, type Res } from "../lib/model.js";
-import { Reporter, type Described } from "../lib/report.js";
+import { Reporter, type Checked } from "../lib/report.js";
 import { judgedOnItsOwn, pairSubject, type PairPolicy } from "../lib/resource-scope.js";
 import { AWS } from "../lib/types.js";
 import { asArray, asString, get, isUnknown } from "../lib/values.js";
@@ -78,9 +78,7 @@ function checkResource(args: ResourceValidationArgs, config: EndpointsConfig, re
   reporter.finish();
 }
 
-type Endpoint = Described & { props: Record<string, unknown>; proxied?: unknown };
-
-function checkPrivateDns(e: Endpoint, where: string, reporter: Reporter): void {
+function checkPrivateDns(e: Checked, where: string, reporter: Reporter): void {
   if (isUnknown(e.props.privateDnsEnabled)) reporter.notKnown(e, "privateDnsEnabled");
   else if (e.props.privateDnsEnabled !== true) {
     reporter.violation(
@@ -91,7 +89,7 @@ function checkPrivateDns(e: Endpoint, where: string, reporter: Reporter): void {
   }
 }
 
-function service(endpoint: Endpoint, reporter: Reporter): "ec2" | "s3" | undefined {
+function service(endpoint: Checked, reporter: Reporter): "ec2" | "s3" | undefined {
   const name = endpoint.props.serviceName;
   if (isUnknown(name)) {
     reporter.notKnown(endpoint, "serviceName");
@@ -101,7 +99,7 @@ function service(endpoint: Endpoint, reporter: Reporter): "ec2" | "s3" | undefin
   return EC2_SERVICE.test(text) ? "ec2" : S3_SERVICE.test(text) ? "s3" : undefined;
 }
 
-function endpointType(endpoint: Endpoint): string {
+function endpointType(endpoint: Checked): string {
   // The provider's default endpoint type is Gateway.
   return asString(endpoint.props.vpcEndpointType) ?? "Gateway";
 }

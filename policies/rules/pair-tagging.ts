@@ -22,9 +22,9 @@ import {
   nodeOf,
   ownTags,
   pairName,
+  providerDefaultTags,
   providerTags,
   roleOf,
-  safeJson,
   tagResources,
   type NodeRef,
   type Pair,
@@ -33,7 +33,7 @@ import {
 import { Reporter } from "../lib/report.js";
 import { judgedOnItsOwn, pairSubject, underPairComponent, type PairPolicy } from "../lib/resource-scope.js";
 import { kindOf, type PairKind } from "../lib/types.js";
-import { UNKNOWN, asTags, get, unwrap } from "../lib/values.js";
+import { UNKNOWN, asTags } from "../lib/values.js";
 
 export interface PairTaggingConfig {
   labelKey: string;
@@ -104,8 +104,7 @@ function checkResource(args: ResourceValidationArgs, config: PairTaggingConfig, 
   }
   if (kind === "interface" && own[config.nicMapKey] === undefined) reporter.violation(subject, nicMapWhat(subject.pair, config.nicMapKey), nicMapFix(config.nicMapKey));
   if (config.requiredTags.length > 0) {
-    const defaults = asTags(get(safeJson(String(unwrap(args.provider?.props ?? {}).defaultTags ?? "{}")), "tags"));
-    const all = { ...(defaults && defaults !== UNKNOWN ? defaults : {}), ...own };
+    const all = { ...providerDefaultTags(args.provider?.props), ...own };
     const missing = config.requiredTags.filter((key) => !all[key]);
     if (missing.length > 0) reporter.violation(subject, orgTagsWhat(what, subject.pair, missing), orgTagsFix(missing));
   }

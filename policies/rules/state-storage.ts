@@ -17,7 +17,7 @@ import type { ReportViolation, ResourceValidationArgs } from "@pulumi/policy";
 import { DEFAULT_LABEL_KEY, LABEL_KEY_SCHEMA, withDefaults } from "../lib/config.js";
 import { parsePolicyDocument, conditionValues } from "../lib/iam.js";
 import { StackModel, findPairs, membersOfKind, pairName, type Pair, type Res } from "../lib/model.js";
-import { Reporter, type Described } from "../lib/report.js";
+import { Reporter, type Checked } from "../lib/report.js";
 import { judgedOnItsOwn, pairSubject, underPairComponent, type PairPolicy } from "../lib/resource-scope.js";
 import { AWS, AZURE } from "../lib/types.js";
 import { UNKNOWN, asArray, asString, containsUnknown, get, isUnknown } from "../lib/values.js";
@@ -121,16 +121,14 @@ const ENCRYPTION_FIX = `add aws.s3.BucketServerSideEncryptionConfiguration { buc
 const TLS_FIX = `add to its bucket policy { "Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": [<bucket ARN>, <bucket ARN>/*], "Condition": { "Bool": { "aws:SecureTransport": "false" } } }`;
 const isEncryption = (a: unknown) => typeof a === "string" && ["AES256", "aws:kms", "aws:kms:dsse"].includes(a);
 
-type Holder = Described & { props: Record<string, unknown>; proxied?: unknown };
-
-function checkPublicAccessBlock(block: Holder, where: string, reporter: Reporter): void {
+function checkPublicAccessBlock(block: Checked, where: string, reporter: Reporter): void {
   const off = PUBLIC_ACCESS_FLAGS.filter((f) => block.props[f] !== true && !isUnknown(block.props[f]));
   PUBLIC_ACCESS_FLAGS.filter((f) => isUnknown(block.props[f])).forEach((f) => reporter.notKnown(block, f));
   if (off.length > 0) reporter.violation(block, `${where} is not fully shielded from public access: ${off.join(", ")} not true`, `set ${off.map((f) => `${f}: true`).join(", ")}`);
 }
 
 /** The default algorithms of an encryption configuration's rules; UNKNOWN (reported) when its rules are. */
-function encryptionAlgorithms(sse: Holder, reporter: Reporter): unknown[] | typeof UNKNOWN {
+function encryptionAlgorithms(sse: Checked, reporter: Reporter): unknown[] | typeof UNKNOWN {
   const rules = asArray(sse.props.rules);
   if (rules === UNKNOWN) {
     reporter.notKnown(sse, "rules");
@@ -165,7 +163,7 @@ function checkVersioning(model: StackModel, bucket: Res, where: string, reporter
 }
 
 /** Whether one of the documents denies every request without TLS; undefined when one is unknown (reported). */
-function tlsOnly(documents: { holder: Holder; path: string; value: unknown }[], reporter: Reporter): boolean | undefined {
+function tlsOnly(documents: { holder: Checked; path: string; value: unknown }[], reporter: Reporter): boolean | undefined {
   let denies = false;
   let unknown = false;
   for (const doc of documents) {
@@ -187,7 +185,7 @@ function tlsOnly(documents: { holder: Holder; path: string; value: unknown }[], 
   return denies ? true : unknown ? undefined : false;
 }
 
-function checkStorageAccount(account: Holder, where: string, config: StateStorageConfig, reporter: Reporter): void {
+function checkStorageAccount(account: Checked, where: string, config: StateStorageConfig, reporter: Reporter): void {
   const p = account.props;
   const check = (prop: string, ok: (v: unknown) => boolean, what: string, fix: string) => {
     if (isUnknown(p[prop])) reporter.notKnown(account, prop);
